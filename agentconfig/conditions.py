@@ -1,0 +1,85 @@
+"""Conditions are CEL expressions (through the maintained `common-expression-language`
+bindings) over a small, documented conversation context:
+
+``channel`` (map: ``id``, ``type``), ``locale`` (string), ``tags`` (list of strings),
+``variables`` (map), ``message`` (string) and ``turn`` (int).
+
+Validation parses them at edit time so a Draft with a broken condition cannot be published;
+the runtime compiles each once per snapshot and evaluates on every request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import cel
+
+CONTEXT_VARIABLES = frozenset({"channel", "locale", "tags", "variables", "message", "turn"})
+MAX_CONDITION_LENGTH = 2000
+
+
+class ConditionError(ValueError):
+    """The expression does not parse or names an unknown variable."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    source: str
+    program: Any
+
+    def evaluate(self, context: Mapping[str, Any]) -> bool:
+        """True only for a boolean true; an evaluation error (missing key, wrong type) is
+        false, so a condition over data a conversation lacks never fires by accident."""
+        try:
+            return self.program.execute(dict(context)) is True
+        except Exception:
+            return False
+
+
+@lru_cache(maxsize=4096)
+def compile_condition(source: str) -> Condition:
+    if not source.strip():
+        raise ConditionError("condition is empty")
+    if len(source) > MAX_CONDITION_LENGTH:
+        raise ConditionError(f"condition is longer than {MAX_CONDITION_LENGTH} characters")
+    try:
+        program = cel.compile(source)
+    except (ValueError, RuntimeError) as exc:
+        raise ConditionError(_first_line(str(exc))) from None
+    unknown = sorted(set(program.variables()) - CONTEXT_VARIABLES)
+    if unknown:
+        raise ConditionError(
+            f"unknown variable(s) {', '.join(unknown)}; "
+            f"the context has {', '.join(sorted(CONTEXT_VARIABLES))}"
+        )
+    return Condition(source, program)
+
+
+def check_condition(source: str) -> str | None:
+    """The problem with ``source``, or None when it compiles."""
+    try:
+        compile_condition(source)
+    except ConditionError as exc:
+        return str(exc)
+    return None
+
+
+def full_context(context: Mapping[str, Any]) -> dict[str, Any]:
+    """Every variable present, so a condition over an absent one evaluates rather than
+    failing on an undefined name."""
+    return {
+        "channel": dict(context.get("channel") or {}),
+        "locale": context.get("locale") or "",
+        "tags": list(context.get("tags") or ()),
+        "variables": dict(context.get("variables") or {}),
+        "message": context.get("message") or "",
+        "turn": int(context.get("turn") or 0),
+    }
+
+
+def _first_line(message: str) -> str:
+    lines = [line for line in message.splitlines() if line.strip()]
+    return " ".join(lines[:2]) if lines else "does not parse"

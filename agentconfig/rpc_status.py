@@ -1,0 +1,137 @@
+"""The one mapping from the error hierarchy to gRPC status codes, with google.rpc details
+(ErrorInfo always; BadRequest when there are field violations), and the server interceptor
+that applies it so servicers simply raise."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from agentconfig import errors
+
+log = logging.getLogger(__name__)
+DOMAIN = "agentconfig.dev"
+
+CODES: dict[type[errors.AgentConfigError], grpc.StatusCode] = {
+    errors.InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.NotFound: grpc.StatusCode.NOT_FOUND,
+    errors.AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
+    errors.FailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.DraftInvalid: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.NothingToPublish: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.Conflict: grpc.StatusCode.ABORTED,
+    errors.PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
+    errors.Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
+    errors.ResourceExhausted: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    errors.Unavailable: grpc.StatusCode.UNAVAILABLE,
+}
+
+
+def code_for(error: errors.AgentConfigError) -> grpc.StatusCode:
+    for cls in type(error).__mro__:
+        if cls in CODES:
+            return CODES[cls]  # type: ignore[index]
+    return grpc.StatusCode.INTERNAL
+
+
+def to_status(error: errors.AgentConfigError) -> grpc.Status:
+    code = code_for(error)
+    info = error_details_pb2.ErrorInfo(reason=error.reason, domain=DOMAIN,
+                                       metadata=error.metadata)
+    details = [_pack(info)]
+    if error.violations:
+        bad = error_details_pb2.BadRequest(field_violations=[
+            error_details_pb2.BadRequest.FieldViolation(
+                field=v.field, description=v.description, reason=v.reason)
+            for v in error.violations
+        ])
+        details.append(_pack(bad))
+    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=error.message,
+                               details=details)
+    return rpc_status.to_status(status)
+
+
+def internal_status(incident: str) -> grpc.Status:
+    status = status_pb2.Status(code=code_pb2.INTERNAL,
+                               message=f"internal error (incident {incident})")
+    return rpc_status.to_status(status)
+
+
+def _pack(message: Any) -> any_pb2.Any:
+    packed = any_pb2.Any()
+    packed.Pack(message)
+    return packed
+
+
+Behavior = Callable[[Any, grpc.aio.ServicerContext], Any]
+
+
+class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
+    """Turns domain errors into statuses and anything unexpected into a logged INTERNAL with
+    an incident id: a caller never sees a stack trace."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return handler
+        method = handler_call_details.method
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                _wrap_unary(handler.unary_unary, method),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer)
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                _wrap_stream(handler.unary_stream, method),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer)
+        return handler
+
+
+async def _abort(error: BaseException, context: grpc.aio.ServicerContext, method: str) -> None:
+    if isinstance(error, errors.AgentConfigError):
+        await context.abort_with_status(to_status(error))
+    incident = uuid.uuid4().hex[:12]
+    log.error("unhandled error in %s (incident %s)", method, incident, exc_info=error)
+    await context.abort_with_status(internal_status(incident))
+
+
+def _wrap_unary(behavior: Behavior, method: str) -> Behavior:
+    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            return await behavior(request, context)
+        except (errors.AgentConfigError, Exception) as exc:
+            if _is_abort(exc):
+                raise
+            await _abort(exc, context, method)
+
+    return wrapper
+
+
+def _wrap_stream(behavior: Behavior, method: str) -> Behavior:
+    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            async for item in behavior(request, context):
+                yield item
+        except (errors.AgentConfigError, Exception) as exc:
+            if _is_abort(exc):
+                raise
+            await _abort(exc, context, method)
+
+    return wrapper
+
+
+def _is_abort(exc: BaseException) -> bool:
+    """context.abort raises an internal exception that must travel on untouched."""
+    return type(exc).__name__ == "AbortError" or isinstance(exc, grpc.aio.AbortError)

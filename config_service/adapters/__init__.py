@@ -1,0 +1,1 @@
+"""Adapters implement the ports of ``config_service.service.ports``."""

@@ -1,0 +1,130 @@
+"""Table definitions the repository queries. The schema itself is created by the Alembic
+migrations, never by ``metadata.create_all`` (a test checks the two agree).
+
+Versions share entity bodies through ``entity_blobs`` (content-addressed), and
+``version_entities`` stores each entity revision once with the range of versions it belongs
+to [from_version, to_version), so a publish writes rows only for what changed.
+"""
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+ID = String(64)
+TS = DateTime(timezone=True)
+
+workspaces = Table(
+    "workspaces", metadata,
+    Column("id", ID, primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("draft_revision", BigInteger, nullable=False),
+    Column("production_version", Integer, nullable=False),
+    Column("latest_version", Integer, nullable=False),
+    Column("base_version", Integer, nullable=False),
+    Column("draft_updated_at", TS),
+    Column("draft_updated_by", String(200), nullable=False),
+)
+
+entity_blobs = Table(
+    "entity_blobs", metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("entity_id", ID, nullable=False),
+    Column("spec", Text, nullable=False),
+)
+
+draft_entities = Table(
+    "draft_entities", metadata,
+    Column("workspace_id", ID, primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("entity_id", ID, primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("etag", String(64), nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
+
+versions = Table(
+    "versions", metadata,
+    Column("workspace_id", ID, primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("origin", String(16), nullable=False),
+    Column("restored_from", Integer, nullable=False),
+    Column("draft_revision", BigInteger, nullable=False),
+    Column("entity_count", Integer, nullable=False),
+    Column("changed_count", Integer, nullable=False),
+    Column("request_id", String(100)),
+    Column("previous_version", Integer, nullable=False),
+    UniqueConstraint("workspace_id", "request_id", name="uq_versions_request"),
+)
+
+version_entities = Table(
+    "version_entities", metadata,
+    Column("workspace_id", ID, primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("entity_id", ID, primary_key=True),
+    Column("from_version", Integer, primary_key=True),
+    Column("to_version", Integer),
+    Column("content_hash", String(64), nullable=False),
+    Index("ix_version_entities_range", "workspace_id", "from_version", "to_version"),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("workspace_id", ID, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("delivered_at", TS),
+    Index("ix_outbox_pending", "delivered_at", "id"),
+)
+
+draft_backups = Table(
+    "draft_backups", metadata,
+    Column("backup_id", String(32), primary_key=True),
+    Column("workspace_id", ID, nullable=False),
+    Column("draft_revision", BigInteger, nullable=False),
+    Column("entity_count", Integer, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Index("ix_draft_backups_ws", "workspace_id", "created_at"),
+)
+
+backup_entities = Table(
+    "backup_entities", metadata,
+    Column("backup_id", String(32), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("entity_id", ID, primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+)
+
+channels = Table(
+    "channels", metadata,
+    Column("workspace_id", ID, primary_key=True),
+    Column("channel_id", ID, primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("target_kind", String(32), nullable=False),
+    Column("target_id", ID, nullable=False),
+    Column("etag", String(64), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)

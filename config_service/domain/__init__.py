@@ -1,0 +1,1 @@
+"""Plain-Python domain: no SQLAlchemy, no Redis, no gRPC."""

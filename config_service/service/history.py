@@ -1,0 +1,159 @@
+"""Reading history (versions, Production, diffs) and "edit this version": restoring a
+version, or a backup of the Draft, into the Draft."""
+
+from __future__ import annotations
+
+from agentconfig.diff import ChannelBinding, EntityDiff, diff_specs
+from agentconfig.errors import NotFound, invalid
+from config_service.domain.model import DraftBackup, Snapshot, Version, Workspace
+from config_service.service import paging
+from config_service.service.common import (
+    bump_revision,
+    check_author,
+    expect_revision,
+    production_manifest,
+    snapshot_of,
+    specs_of,
+    version_or_404,
+    workspace,
+)
+from config_service.service.ports import Manifest, Repository, UnitOfWorkFactory
+from config_service.service.restore import replace_draft
+
+
+async def list_versions(uowf: UnitOfWorkFactory, workspace_id: str, size: int, token: str,
+                        ) -> tuple[list[Version], str]:
+    limit = paging.page_size(size)
+    query = ["versions", workspace_id]
+    cursor = paging.decode(token, query)
+    if cursor is not None and not isinstance(cursor, int):
+        raise invalid("page_token", "is not a token this API issued", "BAD_PAGE_TOKEN")
+    async with uowf() as uow:
+        ws = await workspace(uow.repo, workspace_id)
+        before = cursor if cursor is not None else ws.latest_version + 1
+        rows = await uow.repo.list_versions(ws.id, before, limit)
+        more = bool(rows) and rows[-1].number > 1
+        return rows, paging.encode(rows[-1].number, query) if more else ""
+
+
+async def _version(repo: Repository, ws: Workspace, number: int, field: str = "version",
+                   ) -> Version:
+    await version_or_404(repo, ws, number, field)
+    found = await repo.get_version(ws.id, number)
+    if found is None:
+        raise NotFound(f"version {number} not found", reason="VERSION_NOT_FOUND")
+    return found
+
+
+async def get_version(uowf: UnitOfWorkFactory, workspace_id: str, number: int, full: bool,
+                      ) -> tuple[Version, Snapshot | None]:
+    async with uowf() as uow:
+        ws = await workspace(uow.repo, workspace_id)
+        version = await _version(uow.repo, ws, number)
+        if not full:
+            return version, None
+        manifest = await uow.repo.version_manifest(ws.id, number)
+        return version, await snapshot_of(uow.repo, ws.id, manifest, version=number)
+
+
+async def get_production(uowf: UnitOfWorkFactory, workspace_id: str, full: bool,
+                         ) -> tuple[Version, Snapshot | None]:
+    async with uowf() as uow:
+        ws = await workspace(uow.repo, workspace_id)
+        if not ws.production_version:
+            raise NotFound(f"workspace {ws.id!r} has no production version yet: publish "
+                           "first", reason="NO_PRODUCTION")
+    return await get_version(uowf, workspace_id, ws.production_version, full)
+
+
+async def draft_snapshot(uowf: UnitOfWorkFactory, workspace_id: str) -> Snapshot:
+    async with uowf() as uow:
+        ws = await workspace(uow.repo, workspace_id)
+        manifest = await uow.repo.draft_manifest(ws.id)
+        return await snapshot_of(uow.repo, ws.id, manifest, draft_revision=ws.draft_revision)
+
+
+async def _diff(repo: Repository, ws: Workspace, old: Manifest, new: Manifest,
+                ) -> list[EntityDiff]:
+    channels = [ChannelBinding(c.channel_id, c.target_kind, c.target_id)
+                for c in await repo.list_channels(ws.id)]
+    return diff_specs(await specs_of(repo, old), await specs_of(repo, new), channels)
+
+
+async def diff_draft(uowf: UnitOfWorkFactory, workspace_id: str,
+                     ) -> tuple[list[EntityDiff], Workspace, Manifest, Manifest]:
+    async with uowf() as uow:
+        ws = await workspace(uow.repo, workspace_id)
+        old = await production_manifest(uow.repo, ws)
+        new = await uow.repo.draft_manifest(ws.id)
+        return await _diff(uow.repo, ws, old, new), ws, old, new
+
+
+async def diff_versions(uowf: UnitOfWorkFactory, workspace_id: str, a: int, b: int,
+                        ) -> tuple[list[EntityDiff], Manifest, Manifest]:
+    async with uowf() as uow:
+        ws = await workspace(uow.repo, workspace_id)
+        await version_or_404(uow.repo, ws, a, "from_version")
+        await version_or_404(uow.repo, ws, b, "to_version")
+        old = await uow.repo.version_manifest(ws.id, a)
+        new = await uow.repo.version_manifest(ws.id, b)
+        return await _diff(uow.repo, ws, old, new), old, new
+
+
+async def restore_version(uowf: UnitOfWorkFactory, workspace_id: str, number: int,
+                          draft_revision: int, author: str) -> tuple[int, str]:
+    """"Edit this version": the Draft becomes vN's content; its own edits go to a backup."""
+    check_author(author)
+    if draft_revision <= 0:
+        raise invalid("draft_revision", "is required: the Draft revision you are replacing",
+                      "REQUIRED")
+    async with uowf() as uow:
+        ws = await workspace(uow.repo, workspace_id, lock=True)
+        await version_or_404(uow.repo, ws, number)
+        expect_revision(ws, draft_revision, "draft_revision")
+        target = await uow.repo.version_manifest(ws.id, number)
+        current = await uow.repo.draft_manifest(ws.id)
+        backup = await replace_draft(uow.repo, ws, current, target, author,
+                                     f"restore of v{number}")
+        bump_revision(ws, author)
+        ws.base_version = number
+        await uow.repo.save_workspace(ws)
+        await uow.commit()
+        return ws.draft_revision, backup
+
+
+async def list_backups(uowf: UnitOfWorkFactory, workspace_id: str, size: int, token: str,
+                       ) -> tuple[list[DraftBackup], str]:
+    limit = paging.page_size(size)
+    query = ["backups", workspace_id]
+    offset = paging.decode(token, query) or 0
+    if not isinstance(offset, int) or offset < 0:
+        raise invalid("page_token", "is not a token this API issued", "BAD_PAGE_TOKEN")
+    async with uowf() as uow:
+        ws = await workspace(uow.repo, workspace_id)
+        rows = await uow.repo.list_backups(ws.id, offset, limit + 1)
+        more = len(rows) > limit
+        return rows[:limit], paging.encode(offset + limit, query) if more else ""
+
+
+async def restore_backup(uowf: UnitOfWorkFactory, workspace_id: str, backup_id: str,
+                         draft_revision: int, author: str) -> tuple[int, str]:
+    check_author(author)
+    if not backup_id:
+        raise invalid("backup_id", "is required", "REQUIRED")
+    if draft_revision <= 0:
+        raise invalid("draft_revision", "is required: the Draft revision you are replacing",
+                      "REQUIRED")
+    async with uowf() as uow:
+        ws = await workspace(uow.repo, workspace_id, lock=True)
+        found = await uow.repo.get_backup(ws.id, backup_id)
+        if found is None:
+            raise NotFound(f"backup {backup_id!r} not found", reason="BACKUP_NOT_FOUND")
+        expect_revision(ws, draft_revision, "draft_revision")
+        current = await uow.repo.draft_manifest(ws.id)
+        new_backup = await replace_draft(uow.repo, ws, current, found[1], author,
+                                         f"recovery of backup {backup_id}")
+        bump_revision(ws, author)
+        await uow.repo.save_workspace(ws)
+        await uow.commit()
+        return ws.draft_revision, new_backup

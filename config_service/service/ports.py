@@ -1,0 +1,134 @@
+"""The ports the use cases need. Adapters implement them (SQLAlchemy on Postgres or SQLite);
+``bootstrap`` picks which.
+
+A unit of work is one database transaction: nothing is kept unless ``commit()`` is called.
+Every write use case starts with ``lock_workspace``, which serialises writers of one
+workspace across processes (SELECT ... FOR UPDATE on Postgres), so revision counters and
+version numbers never race.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Self
+
+from config_service.domain.model import (
+    Channel,
+    DraftBackup,
+    DraftEntity,
+    Key,
+    Spec,
+    Version,
+    Workspace,
+)
+
+Manifest = dict[Key, str]  # (kind, id) -> entity content hash
+
+
+class Repository(abc.ABC):
+    # workspaces
+    @abc.abstractmethod
+    async def add_workspace(self, workspace: Workspace) -> None: ...
+    @abc.abstractmethod
+    async def get_workspace(self, workspace_id: str) -> Workspace | None: ...
+    @abc.abstractmethod
+    async def lock_workspace(self, workspace_id: str) -> Workspace | None: ...
+    @abc.abstractmethod
+    async def save_workspace(self, workspace: Workspace) -> None: ...
+    @abc.abstractmethod
+    async def list_workspaces(self, after: str, limit: int) -> list[Workspace]: ...
+
+    # content-addressed entity bodies, shared by the Draft, versions and backups
+    @abc.abstractmethod
+    async def put_blobs(self, blobs: dict[str, tuple[str, str, Spec]]) -> None:
+        """hash -> (kind, id, spec); existing hashes are left as they are."""
+    @abc.abstractmethod
+    async def get_specs(self, hashes: Sequence[str]) -> dict[str, Spec]: ...
+
+    # the Draft
+    @abc.abstractmethod
+    async def draft_entities(self, workspace_id: str, kind: str | None = None,
+                             after: Key | None = None, limit: int | None = None,
+                             ) -> list[DraftEntity]: ...
+    @abc.abstractmethod
+    async def draft_entity(self, workspace_id: str, key: Key) -> DraftEntity | None: ...
+    @abc.abstractmethod
+    async def draft_manifest(self, workspace_id: str) -> Manifest: ...
+    @abc.abstractmethod
+    async def put_draft_entity(self, workspace_id: str, entity: DraftEntity) -> None: ...
+    @abc.abstractmethod
+    async def delete_draft_entity(self, workspace_id: str, key: Key) -> None: ...
+    @abc.abstractmethod
+    async def count_draft_entities(self, workspace_id: str) -> int: ...
+
+    # versions
+    @abc.abstractmethod
+    async def add_version(self, version: Version, old: Manifest, new: Manifest) -> None:
+        """Store the version; entity rows are written only for what changed from ``old``."""
+    @abc.abstractmethod
+    async def get_version(self, workspace_id: str, number: int) -> Version | None: ...
+    @abc.abstractmethod
+    async def version_by_request(self, workspace_id: str, request_id: str,
+                                 ) -> Version | None: ...
+    @abc.abstractmethod
+    async def list_versions(self, workspace_id: str, before: int, limit: int,
+                            ) -> list[Version]: ...
+    @abc.abstractmethod
+    async def version_manifest(self, workspace_id: str, number: int) -> Manifest: ...
+
+    # outbox: production moves to be announced
+    @abc.abstractmethod
+    async def add_outbox(self, workspace_id: str, version: int, content_hash: str) -> None: ...
+
+    # Draft backups (what a restore replaced)
+    @abc.abstractmethod
+    async def add_backup(self, backup: DraftBackup, manifest: Manifest) -> None: ...
+    @abc.abstractmethod
+    async def get_backup(self, workspace_id: str, backup_id: str,
+                         ) -> tuple[DraftBackup, Manifest] | None: ...
+    @abc.abstractmethod
+    async def list_backups(self, workspace_id: str, offset: int, limit: int,
+                           ) -> list[DraftBackup]: ...
+
+    # channels (live data)
+    @abc.abstractmethod
+    async def add_channel(self, channel: Channel) -> None: ...
+    @abc.abstractmethod
+    async def get_channel(self, workspace_id: str, channel_id: str) -> Channel | None: ...
+    @abc.abstractmethod
+    async def save_channel(self, channel: Channel) -> None: ...
+    @abc.abstractmethod
+    async def delete_channel(self, workspace_id: str, channel_id: str) -> None: ...
+    @abc.abstractmethod
+    async def list_channels(self, workspace_id: str, after: str = "",
+                            limit: int | None = None) -> list[Channel]: ...
+
+
+class UnitOfWork(abc.ABC):
+    repo: Repository
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.rollback()
+
+    @abc.abstractmethod
+    async def commit(self) -> None: ...
+    @abc.abstractmethod
+    async def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(abc.ABC):
+    @abc.abstractmethod
+    def __call__(self) -> UnitOfWork: ...
+
+
+class Announcer(abc.ABC):
+    """Wakes whatever delivers production moves (the outbox relay) after a commit."""
+
+    @abc.abstractmethod
+    def poke(self) -> None: ...

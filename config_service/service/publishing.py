@@ -1,0 +1,135 @@
+"""Publish and rollback: the only ways Production moves.
+
+One transaction, under the workspace lock: check the request, take the next number
+(latest + 1, so numbers are gap-free), write the version (entity rows only for what
+changed), record an outbox row, move Production, commit. The relay announces it after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agentconfig.errors import Conflict, DraftInvalid, NothingToPublish, invalid
+from config_service.domain import limits as L
+from config_service.domain.model import OriginType, Version, Workspace
+from config_service.domain.validation import validate_draft
+from config_service.service.common import (
+    bump_revision,
+    check_author,
+    manifest_hash,
+    now,
+    production_manifest,
+    specs_of,
+    version_or_404,
+    workspace,
+)
+from config_service.service.ports import Announcer, Manifest, UnitOfWork, UnitOfWorkFactory
+from config_service.service.restore import replace_draft
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    workspace_id: str
+    message: str
+    author: str
+    request_id: str
+    reviewed_revision: int = 0
+    restore_version: int = 0  # set for a one-step rollback
+
+
+def _check(req: PublishRequest) -> None:
+    check_author(req.author)
+    if len(req.message) > L.MAX_MESSAGE:
+        raise invalid("message", f"is longer than {L.MAX_MESSAGE} characters", "TOO_LONG")
+    if len(req.request_id) > L.MAX_REQUEST_ID:
+        raise invalid("request_id", f"is longer than {L.MAX_REQUEST_ID} characters",
+                      "TOO_LONG")
+    if not req.restore_version and req.reviewed_revision <= 0:
+        raise invalid("reviewed_revision", "is required: the Draft revision you reviewed "
+                      "(DiffDraft returns it)", "REQUIRED")
+
+
+async def publish(uowf: UnitOfWorkFactory, announcer: Announcer, req: PublishRequest,
+                  ) -> Version:
+    _check(req)
+    async with uowf() as uow:
+        ws = await workspace(uow.repo, req.workspace_id, lock=True)
+        if req.request_id:
+            earlier = await uow.repo.version_by_request(ws.id, req.request_id)
+            if earlier is not None:
+                return earlier
+        if req.restore_version:
+            version = await _rollback(uow, ws, req)
+        else:
+            version = await _publish_draft(uow, ws, req)
+        await uow.commit()
+    announcer.poke()
+    return version
+
+
+async def _publish_draft(uow: UnitOfWork, ws: Workspace, req: PublishRequest) -> Version:
+    if req.reviewed_revision != ws.draft_revision:
+        raise Conflict(
+            f"the Draft is at revision {ws.draft_revision} but you reviewed revision "
+            f"{req.reviewed_revision}: review the diff again, then publish",
+            reason="STALE_REVISION",
+            metadata={"current_revision": str(ws.draft_revision),
+                      "reviewed_revision": str(req.reviewed_revision)})
+    manifest = await uow.repo.draft_manifest(ws.id)
+    return await _new_version(uow, ws, req, manifest, OriginType.DRAFT, 0, ws.draft_revision)
+
+
+async def _rollback(uow: UnitOfWork, ws: Workspace, req: PublishRequest) -> Version:
+    await version_or_404(uow.repo, ws, req.restore_version)
+    manifest = await uow.repo.version_manifest(ws.id, req.restore_version)
+    draft = await uow.repo.draft_manifest(ws.id)
+    if draft != manifest:
+        await replace_draft(uow.repo, ws, draft, manifest, req.author,
+                            f"rollback to v{req.restore_version}")
+        bump_revision(ws, req.author)
+    return await _new_version(uow, ws, req, manifest, OriginType.ROLLBACK,
+                              req.restore_version, 0)
+
+
+async def _new_version(uow: UnitOfWork, ws: Workspace, req: PublishRequest, manifest: Manifest,
+                       origin: str, restored_from: int, draft_revision: int) -> Version:
+    previous = await production_manifest(uow.repo, ws)
+    if not manifest:
+        raise NothingToPublish("the Draft is empty: add entities before publishing",
+                               reason="DRAFT_EMPTY")
+    if manifest == previous:
+        raise NothingToPublish(
+            f"nothing to publish: the content equals Production (v{ws.production_version})",
+            metadata={"production_version": str(ws.production_version)})
+    violations = validate_draft(await specs_of(uow.repo, manifest),
+                                await uow.repo.list_channels(ws.id))
+    if violations:
+        raise DraftInvalid(f"the Draft has {len(violations)} problem(s); fix them and "
+                           f"publish again (first: {violations[0].field}: "
+                           f"{violations[0].description})", violations=violations)
+    if origin == OriginType.DRAFT:
+        restored_from = await _restored_from(uow, ws, manifest)
+        if restored_from:
+            origin = OriginType.RESTORED
+    changed = sum(1 for key in previous.keys() | manifest.keys()
+                  if previous.get(key) != manifest.get(key))
+    version = Version(
+        ws.id, ws.latest_version + 1, manifest_hash(manifest), req.author, req.message, now(),
+        origin, restored_from, draft_revision, len(manifest), changed,
+        req.request_id, ws.production_version)
+    latest = await uow.repo.version_manifest(ws.id, ws.latest_version) \
+        if ws.latest_version else {}
+    await uow.repo.add_version(version, latest, manifest)
+    await uow.repo.add_outbox(ws.id, version.number, version.content_hash)
+    ws.latest_version = ws.production_version = ws.base_version = version.number
+    await uow.repo.save_workspace(ws)
+    return version
+
+
+async def _restored_from(uow: UnitOfWork, ws: Workspace, manifest: Manifest) -> int:
+    """A Draft restored from vN and published unchanged names vN as its origin."""
+    if not ws.base_version or ws.base_version == ws.production_version:
+        return 0
+    base = await uow.repo.version_manifest(ws.id, ws.base_version)
+    return ws.base_version if base == manifest else 0
+

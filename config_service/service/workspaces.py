@@ -1,0 +1,45 @@
+"""Workspaces: the tenant boundary. Creating one also creates its empty Draft (revision 0)."""
+
+from __future__ import annotations
+
+from agentconfig.errors import AlreadyExists, invalid
+from config_service.domain import limits as L
+from config_service.domain.model import Workspace
+from config_service.service import paging
+from config_service.service.common import check_workspace_id, now, workspace
+from config_service.service.ports import UnitOfWorkFactory
+
+
+async def create_workspace(uowf: UnitOfWorkFactory, workspace_id: str, display_name: str,
+                           ) -> Workspace:
+    check_workspace_id(workspace_id)
+    if len(display_name) > L.MAX_DISPLAY_NAME:
+        raise invalid("display_name", f"is longer than {L.MAX_DISPLAY_NAME} characters",
+                      "TOO_LONG")
+    async with uowf() as uow:
+        if await uow.repo.get_workspace(workspace_id):
+            raise AlreadyExists(f"workspace {workspace_id!r} already exists",
+                                reason="WORKSPACE_EXISTS",
+                                metadata={"workspace_id": workspace_id})
+        created = Workspace(workspace_id, display_name or workspace_id, now())
+        await uow.repo.add_workspace(created)
+        await uow.commit()
+        return created
+
+
+async def get_workspace(uowf: UnitOfWorkFactory, workspace_id: str) -> Workspace:
+    async with uowf() as uow:
+        return await workspace(uow.repo, workspace_id)
+
+
+async def list_workspaces(uowf: UnitOfWorkFactory, size: int, token: str,
+                          ) -> tuple[list[Workspace], str]:
+    limit = paging.page_size(size)
+    cursor = paging.decode(token, ["workspaces"]) or ""
+    if not isinstance(cursor, str):
+        raise invalid("page_token", "is not a token this API issued", "BAD_PAGE_TOKEN")
+    async with uowf() as uow:
+        rows = await uow.repo.list_workspaces(cursor, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, paging.encode(rows[-1].id, ["workspaces"]) if more else ""
