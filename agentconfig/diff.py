@@ -68,7 +68,7 @@ def diff_specs(old: Specs, new: Specs,
 def field_changes(old: Any, new: Any, path: str = "") -> list[FieldChange]:
     if old == new:
         return []
-    if isinstance(old, Mapping) and isinstance(new, Mapping) or (
+    if (isinstance(old, Mapping) and isinstance(new, Mapping)) or (
             path == "" and (old is None or new is None)):
         old_map, new_map = old or {}, new or {}
         out: list[FieldChange] = []

@@ -36,8 +36,8 @@ CODES: dict[type[errors.AgentConfigError], grpc.StatusCode] = {
 
 def code_for(error: errors.AgentConfigError) -> grpc.StatusCode:
     for cls in type(error).__mro__:
-        if cls in CODES:
-            return CODES[cls]  # type: ignore[index]
+        if isinstance(cls, type) and issubclass(cls, errors.AgentConfigError) and cls in CODES:
+            return CODES[cls]
     return grpc.StatusCode.INTERNAL
 
 
@@ -70,7 +70,8 @@ def _pack(message: Any) -> any_pb2.Any:
     return packed
 
 
-Behavior = Callable[[Any, grpc.aio.ServicerContext], Any]
+Context = grpc.aio.ServicerContext[Any, Any]
+Behavior = Callable[[Any, Any], Any]
 
 
 class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
@@ -79,9 +80,10 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[[grpc.HandlerCallDetails],
+                               Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(handler_call_details)
         if handler is None:
             return handler
@@ -99,7 +101,7 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
         return handler
 
 
-async def _abort(error: BaseException, context: grpc.aio.ServicerContext, method: str) -> None:
+async def _abort(error: BaseException, context: Context, method: str) -> None:
     if isinstance(error, errors.AgentConfigError):
         await context.abort_with_status(to_status(error))
     incident = uuid.uuid4().hex[:12]
@@ -108,7 +110,7 @@ async def _abort(error: BaseException, context: grpc.aio.ServicerContext, method
 
 
 def _wrap_unary(behavior: Behavior, method: str) -> Behavior:
-    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
+    async def wrapper(request: Any, context: Context) -> Any:
         try:
             return await behavior(request, context)
         except (errors.AgentConfigError, Exception) as exc:
@@ -120,7 +122,7 @@ def _wrap_unary(behavior: Behavior, method: str) -> Behavior:
 
 
 def _wrap_stream(behavior: Behavior, method: str) -> Behavior:
-    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
+    async def wrapper(request: Any, context: Context) -> Any:
         try:
             async for item in behavior(request, context):
                 yield item

@@ -197,7 +197,7 @@ async def apply(uowf: UnitOfWorkFactory, workspace_id: str, items: Sequence[Enti
         plan = [(item, _action(manifest.get(item.key), item)) for item in items]
         added = sum(1 for _, action in plan if action == "created")
         await _room_for(uow.repo, ws, added - len(deletions))
-        if validate_only or all(a == "unchanged" for _, a in plan) and not deletions:
+        if validate_only or (all(a == "unchanged" for _, a in plan) and not deletions):
             return await _report(uow.repo, ws, plan, deletions), ws.draft_revision
         bump_revision(ws, author)
         changes = []
@@ -262,8 +262,8 @@ async def list_entities(uowf: UnitOfWorkFactory, workspace_id: str, kind: str | 
     cursor = paging.decode(token, query)
     async with uowf() as uow:
         ws = await workspace(uow.repo, workspace_id)
-        after = tuple(cursor) if cursor else None
-        rows = await uow.repo.draft_entities(ws.id, kind, after, limit + 1)  # type: ignore[arg-type]
+        after = (str(cursor[0]), str(cursor[1])) if cursor else None
+        rows = await uow.repo.draft_entities(ws.id, kind, after, limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
         next_token = paging.encode(list(rows[-1].key), query) if more else ""

@@ -1,0 +1,80 @@
+"""What every server of the project has, built one way: the error-mapping interceptor,
+standard health checking (per service and overall), server reflection (so grpcurl, buf curl
+and Postman work), message-size limits and graceful shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio
+from grpc_reflection.v1alpha import reflection
+
+from agentconfig.rpc_status import ErrorMappingInterceptor
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str  # full proto name, e.g. "agentconfig.v1.ConfigService"
+    servicer: Any
+    add_to_server: Callable[[Any, grpc.aio.Server], None]
+
+
+@dataclass
+class RunningServer:
+    server: grpc.aio.Server
+    port: int
+    health: health_aio.HealthServicer
+    services: tuple[str, ...]
+
+    async def set_serving(self, serving: bool) -> None:
+        status = (health_pb2.HealthCheckResponse.SERVING if serving
+                  else health_pb2.HealthCheckResponse.NOT_SERVING)
+        for name in ("", *self.services):
+            await self.health.set(name, status)
+
+    async def stop(self, grace: float) -> None:
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace)
+
+
+async def start_server(listen: str, services: Sequence[Service], *,
+                       max_message_bytes: int = 4 * 1024 * 1024,
+                       interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+                       credentials: grpc.ServerCredentials | None = None) -> RunningServer:
+    """Start serving on ``listen`` ("host:port"; port 0 picks a free one)."""
+    server = grpc.aio.server(
+        interceptors=[*interceptors, ErrorMappingInterceptor()],
+        options=[("grpc.max_receive_message_length", max_message_bytes),
+                 ("grpc.max_send_message_length", max_message_bytes),
+                 ("grpc.so_reuseport", 0)])
+    for service in services:
+        service.add_to_server(service.servicer, server)
+    health = health_aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    names = tuple(s.name for s in services)
+    reflection.enable_server_reflection(
+        (*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+         reflection.SERVICE_NAME), server)
+    port = (server.add_secure_port(listen, credentials) if credentials
+            else server.add_insecure_port(listen))
+    await server.start()
+    running = RunningServer(server, port, health, names)
+    await running.set_serving(True)
+    return running
+
+
+async def wait_for_signal() -> None:
+    """Until SIGINT or SIGTERM: the graceful-shutdown trigger of every entry point."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()

@@ -1,0 +1,163 @@
+"""Proto <-> domain conversion, kept out of the servicers so they stay one line per step."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from google.protobuf import struct_pb2, timestamp_pb2
+
+from agentconfig.diff import EntityDiff
+from agentconfig.errors import FieldViolation, invalid
+from agentconfig.kinds import KINDS, entity_from_parts, entity_to_parts, kind_by_enum, kind_by_name
+from agentconfig.v1 import config_service_pb2 as cpb
+from agentconfig.v1 import entities_pb2 as pb
+from config_service.domain.model import (
+    Channel,
+    DraftBackup,
+    DraftEntity,
+    Snapshot,
+    Version,
+    Workspace,
+)
+from config_service.service.channels import ChannelInput
+from config_service.service.drafts import EntityInput
+
+KIND_NAMES = ", ".join(k.name for k in KINDS)
+
+
+def ts(value: datetime | None) -> timestamp_pb2.Timestamp:
+    out = timestamp_pb2.Timestamp()
+    if value is not None:
+        out.FromDatetime(value)
+    return out
+
+
+def kind_name(value: int, field: str, *, optional: bool = False) -> str | None:
+    if value == pb.ENTITY_KIND_UNSPECIFIED and optional:
+        return None
+    kind = kind_by_enum(value)
+    if kind is None:
+        raise invalid(field, f"must be one of the entity kinds ({KIND_NAMES})", "BAD_KIND")
+    return kind.name
+
+
+def kind_enum(name: str) -> pb.EntityKind.ValueType:
+    kind = kind_by_name(name)
+    return pb.EntityKind.ValueType(kind.enum) if kind else pb.ENTITY_KIND_UNSPECIFIED
+
+
+def entity_input(entity: pb.Entity, path: str) -> EntityInput:
+    parts = entity_to_parts(entity)
+    if parts is None:
+        raise invalid(path, f"set exactly one spec: {KIND_NAMES}", "UNKNOWN_KIND")
+    kind, entity_id, spec = parts
+    if not entity_id:
+        raise invalid(f"{path}.id", "is required", "REQUIRED")
+    return EntityInput(kind.name, entity_id, spec, path)
+
+
+def entity_key(kind: int, entity_id: str, path: str = "") -> tuple[str, str]:
+    prefix = f"{path}." if path else ""
+    name = kind_name(kind, f"{prefix}kind")
+    if not entity_id:
+        raise invalid(f"{prefix}entity_id", "is required", "REQUIRED")
+    return name, entity_id  # type: ignore[return-value]
+
+
+def draft_entity(e: DraftEntity) -> pb.DraftEntity:
+    return pb.DraftEntity(entity=entity_from_parts(e.kind, e.entity_id, e.spec), etag=e.etag,
+                          content_hash=e.content_hash, update_time=ts(e.updated_at),
+                          updated_by=e.updated_by)
+
+
+def workspace(ws: Workspace) -> cpb.Workspace:
+    return cpb.Workspace(workspace_id=ws.id, display_name=ws.display_name,
+                         create_time=ts(ws.created_at), draft_revision=ws.draft_revision,
+                         production_version=ws.production_version,
+                         latest_version=ws.latest_version)
+
+
+def draft(ws: Workspace, count: int) -> cpb.Draft:
+    return cpb.Draft(workspace_id=ws.id, revision=ws.draft_revision, entity_count=count,
+                     update_time=ts(ws.draft_updated_at), updated_by=ws.draft_updated_by,
+                     base_version=ws.base_version)
+
+
+_ORIGINS = {"draft": cpb.VERSION_ORIGIN_TYPE_DRAFT, "restored": cpb.VERSION_ORIGIN_TYPE_RESTORED,
+            "rollback": cpb.VERSION_ORIGIN_TYPE_ROLLBACK}
+
+
+def version(v: Version) -> cpb.Version:
+    return cpb.Version(
+        workspace_id=v.workspace_id, number=v.number, content_hash=v.content_hash,
+        author=v.author, message=v.message, create_time=ts(v.created_at),
+        origin=cpb.VersionOrigin(type=_ORIGINS[v.origin], restored_from_version=v.restored_from,
+                                 draft_revision=v.draft_revision),
+        entity_count=v.entity_count, changed_entity_count=v.changed_count,
+        request_id=v.request_id, previous_version=v.previous_version)
+
+
+def snapshot(s: Snapshot) -> pb.Snapshot:
+    return pb.Snapshot(
+        workspace_id=s.workspace_id, version=s.version, draft_revision=s.draft_revision,
+        content_hash=s.content_hash,
+        entities=[entity_from_parts(k, i, spec) for (k, i), spec in sorted(s.specs.items())])
+
+
+def violation(v: FieldViolation) -> cpb.Violation:
+    return cpb.Violation(kind=kind_enum(v.kind), entity_id=v.entity_id, field=v.field,
+                         description=v.description, reason=v.reason)
+
+
+def _value(value: Any) -> struct_pb2.Value:
+    out = struct_pb2.Value()
+    if value is None:
+        return out
+    wrapper = struct_pb2.ListValue()
+    wrapper.append(value)
+    return wrapper.values[0]
+
+
+_DIFF_TYPES = {"added": cpb.DIFF_TYPE_ADDED, "removed": cpb.DIFF_TYPE_REMOVED,
+               "changed": cpb.DIFF_TYPE_CHANGED}
+
+
+def diff(entries: list[EntityDiff], from_hash: str, to_hash: str) -> cpb.Diff:
+    out = cpb.Diff(from_content_hash=from_hash, to_content_hash=to_hash)
+    for e in entries:
+        item = out.entries.add(kind=kind_enum(e.kind), entity_id=e.entity_id,
+                               type=_DIFF_TYPES[e.type], affected_agent_ids=e.affected_agents,
+                               affected_squad_ids=e.affected_squads,
+                               affected_channel_ids=e.affected_channels)
+        for change in e.changes:
+            field = item.field_changes.add(path=change.path)
+            if change.old is not None:
+                field.old_value.CopyFrom(_value(change.old))
+            if change.new is not None:
+                field.new_value.CopyFrom(_value(change.new))
+    return out
+
+
+_CHANNEL_TYPES = {cpb.CHANNEL_TYPE_WHATSAPP: "whatsapp", cpb.CHANNEL_TYPE_INSTAGRAM: "instagram",
+                  cpb.CHANNEL_TYPE_WEB_WIDGET: "web_widget", cpb.CHANNEL_TYPE_API: "api"}
+_CHANNEL_ENUMS = {v: k for k, v in _CHANNEL_TYPES.items()}
+
+
+def channel_input(c: cpb.Channel) -> ChannelInput:
+    kind = kind_by_enum(c.target_kind)
+    return ChannelInput(c.channel_id, c.display_name, _CHANNEL_TYPES.get(c.type, ""),
+                        kind.name if kind else "", c.target_id)
+
+
+def channel(c: Channel) -> cpb.Channel:
+    return cpb.Channel(channel_id=c.channel_id, display_name=c.display_name,
+                       type=_CHANNEL_ENUMS.get(c.type, cpb.CHANNEL_TYPE_UNSPECIFIED),
+                       target_kind=kind_enum(c.target_kind), target_id=c.target_id,
+                       etag=c.etag, create_time=ts(c.created_at), update_time=ts(c.updated_at))
+
+
+def backup(b: DraftBackup) -> cpb.DraftBackup:
+    return cpb.DraftBackup(backup_id=b.backup_id, draft_revision=b.draft_revision,
+                           entity_count=b.entity_count, create_time=ts(b.created_at),
+                           created_by=b.created_by, reason=b.reason)

@@ -1,0 +1,46 @@
+"""The one place that picks concrete classes: engine, unit of work, publisher, relay and
+servicer. Tests and the embedded mode call it with their own settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from config_service.adapters.notify import InProcessBus, Publisher, RedisPublisher
+from config_service.adapters.outbox_relay import OutboxRelay
+from config_service.adapters.sql.engine import make_engine, migrate
+from config_service.adapters.sql.uow import SqlUnitOfWorkFactory
+from config_service.api.servicer import ConfigServicer
+from config_service.settings import ConfigServiceSettings
+
+
+@dataclass
+class ConfigApp:
+    settings: ConfigServiceSettings
+    engine: AsyncEngine
+    uowf: SqlUnitOfWorkFactory
+    publisher: Publisher
+    relay: OutboxRelay
+    servicer: ConfigServicer
+
+    async def start(self) -> None:
+        if self.settings.migrate_on_start:
+            await migrate(self.engine)
+        self.relay.start()
+        self.relay.poke()  # deliver whatever an earlier process left pending
+
+    async def stop(self) -> None:
+        await self.relay.stop()
+        await self.engine.dispose()
+
+
+def bootstrap(settings: ConfigServiceSettings, publisher: Publisher | None = None,
+              ) -> ConfigApp:
+    engine = make_engine(settings.database_url)
+    uowf = SqlUnitOfWorkFactory(engine)
+    if publisher is None:
+        publisher = (RedisPublisher.from_url(settings.redis_url) if settings.redis_url
+                     else InProcessBus())
+    relay = OutboxRelay(engine, publisher, interval=settings.relay_interval_seconds)
+    return ConfigApp(settings, engine, uowf, publisher, relay, ConfigServicer(uowf, relay))

@@ -1,0 +1,60 @@
+"""Entry point: ``config-service serve`` (the default) or ``config-service migrate``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from agentconfig.grpc_server import Service, start_server, wait_for_signal
+from agentconfig.v1 import config_service_pb2_grpc as cgrpc
+from config_service.adapters.sql.engine import make_engine, migrate
+from config_service.bootstrap import ConfigApp, bootstrap
+from config_service.settings import ConfigServiceSettings
+
+log = logging.getLogger("config_service")
+SERVICE_NAME = "agentconfig.v1.ConfigService"
+
+
+def service(app: ConfigApp) -> Service:
+    return Service(SERVICE_NAME, app.servicer, cgrpc.add_ConfigServiceServicer_to_server)
+
+
+async def serve(settings: ConfigServiceSettings) -> None:
+    app = bootstrap(settings)
+    await app.start()
+    running = await start_server(settings.listen, [service(app)],
+                                 max_message_bytes=settings.max_message_bytes)
+    log.info("config service listening on %s (port %d)", settings.listen, running.port)
+    try:
+        await wait_for_signal()
+    finally:
+        log.info("shutting down (grace %.1fs)", settings.shutdown_grace_seconds)
+        await running.stop(settings.shutdown_grace_seconds)
+        await app.stop()
+
+
+async def run_migrations(settings: ConfigServiceSettings) -> None:
+    engine = make_engine(settings.database_url)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+
+
+def main() -> None:
+    settings = ConfigServiceSettings()
+    logging.basicConfig(level=settings.log_level,
+                        format='{"t":"%(asctime)s","level":"%(levelname)s",'
+                               '"logger":"%(name)s","msg":"%(message)s"}')
+    command = sys.argv[1] if len(sys.argv) > 1 else "serve"
+    if command == "migrate":
+        asyncio.run(run_migrations(settings))
+    elif command == "serve":
+        asyncio.run(serve(settings))
+    else:
+        sys.exit(f"usage: config-service [serve|migrate]; unknown command {command!r}")
+
+
+if __name__ == "__main__":
+    main()

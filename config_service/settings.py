@@ -1,0 +1,19 @@
+"""Settings from environment variables (prefix AGENTCONFIG_), read once at start."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AGENTCONFIG_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///.data/agentconfig.db"
+    # Empty: no Redis; production moves go to an in-process bus (the embedded mode).
+    redis_url: str = ""
+    listen: str = "127.0.0.1:50051"
+    relay_interval_seconds: float = 1.0
+    shutdown_grace_seconds: float = 5.0
+    migrate_on_start: bool = True
+    max_message_bytes: int = 4 * 1024 * 1024
+    log_level: str = "INFO"

@@ -1,0 +1,45 @@
+# Sourced by scripts/test.sh and scripts/run.sh: install what a fresh machine lacks, so
+# each of them is one command with nothing done by hand first.
+
+ensure_venv() {
+  local stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+  if [[ ! -x .venv/bin/python ]]; then
+    python3 -m venv .venv
+  fi
+  if [[ ! -f "$stamp" ]]; then
+    echo "==> installing Python dependencies into .venv" >&2
+    .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+    .venv/bin/python -m pip install -q -e ".[dev]" 2>&1 | grep -v -E "^WARNING: Location|^\s*$" >&2 || true
+    .venv/bin/python -c "import grpc, sqlalchemy, agentconfig" || { echo "dependency install failed" >&2; exit 1; }
+    rm -f .venv/.installed-*
+    touch "$stamp"
+  fi
+}
+
+apt_install() {
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "missing system package(s) $*: install them (apt-get install $*) and retry" >&2
+    return 1
+  fi
+  echo "==> apt-get install $*" >&2
+  apt-get update -qq >/dev/null 2>&1 || true
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_redis() {
+  command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+}
+
+ensure_postgres() {
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null \
+    || apt_install postgresql
+  command -v psql >/dev/null 2>&1 || apt_install postgresql-client
+}
+
+ensure_buf() {
+  if [[ ! -x .tools/node_modules/.bin/buf ]]; then
+    echo "==> installing buf (npm @bufbuild/buf) into .tools" >&2
+    mkdir -p .tools
+    npm install --silent --no-save --no-audit --no-fund --prefix .tools @bufbuild/buf@1.75.0 >/dev/null
+  fi
+}
