@@ -7,11 +7,18 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from config_service.adapters.notify import InProcessBus, Publisher, RedisPublisher
+from config_service.adapters.notify import (
+    InProcessBus,
+    Publisher,
+    RedisPublisher,
+    RedisRolloutReader,
+    redis_client,
+)
 from config_service.adapters.outbox_relay import OutboxRelay
 from config_service.adapters.sql.engine import make_engine, migrate
 from config_service.adapters.sql.uow import SqlUnitOfWorkFactory
 from config_service.api.servicer import ConfigServicer
+from config_service.service.ports import RolloutReader
 from config_service.settings import ConfigServiceSettings
 
 
@@ -35,12 +42,18 @@ class ConfigApp:
         await self.engine.dispose()
 
 
-def bootstrap(settings: ConfigServiceSettings, publisher: Publisher | None = None,
-              ) -> ConfigApp:
+def bootstrap(settings: ConfigServiceSettings, bus: InProcessBus | None = None) -> ConfigApp:
+    """Redis when ``settings.redis_url`` is set; otherwise the in-process ``bus`` (the
+    embedded mode hands the same bus to the runtime)."""
     engine = make_engine(settings.database_url)
     uowf = SqlUnitOfWorkFactory(engine)
-    if publisher is None:
-        publisher = (RedisPublisher.from_url(settings.redis_url) if settings.redis_url
-                     else InProcessBus())
+    publisher: Publisher
+    reader: RolloutReader
+    if settings.redis_url:
+        publisher = RedisPublisher.from_url(settings.redis_url)
+        reader = RedisRolloutReader(redis_client(settings.redis_url))
+    else:
+        publisher = reader = bus or InProcessBus()
     relay = OutboxRelay(engine, publisher, interval=settings.relay_interval_seconds)
-    return ConfigApp(settings, engine, uowf, publisher, relay, ConfigServicer(uowf, relay))
+    servicer = ConfigServicer(uowf, relay, reader)
+    return ConfigApp(settings, engine, uowf, publisher, relay, servicer)

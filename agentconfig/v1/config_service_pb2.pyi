@@ -1838,3 +1838,87 @@ class DeleteChannelResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___DeleteChannelResponse: _TypeAlias = DeleteChannelResponse  # noqa: Y015
+
+@_typing.final
+class GetRolloutStatusRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WORKSPACE_ID_FIELD_NUMBER: _builtins.int
+    workspace_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        workspace_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["workspace_id", b"workspace_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRolloutStatusRequest: _TypeAlias = GetRolloutStatusRequest  # noqa: Y015
+
+@_typing.final
+class ReplicaRollout(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REPLICA_ID_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    CONTENT_HASH_FIELD_NUMBER: _builtins.int
+    LOAD_TIME_FIELD_NUMBER: _builtins.int
+    REPORT_TIME_FIELD_NUMBER: _builtins.int
+    replica_id: _builtins.str
+    version: _builtins.int
+    content_hash: _builtins.str
+    @_builtins.property
+    def load_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def report_time(self) -> _timestamp_pb2.Timestamp:
+        """When the replica last reported (reports expire after a TTL)."""
+
+    def __init__(
+        self,
+        *,
+        replica_id: _builtins.str = ...,
+        version: _builtins.int = ...,
+        content_hash: _builtins.str = ...,
+        load_time: _timestamp_pb2.Timestamp | None = ...,
+        report_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["load_time", b"load_time", "report_time", b"report_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content_hash", b"content_hash", "load_time", b"load_time", "replica_id", b"replica_id", "report_time", b"report_time", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReplicaRollout: _TypeAlias = ReplicaRollout  # noqa: Y015
+
+@_typing.final
+class GetRolloutStatusResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRODUCTION_VERSION_FIELD_NUMBER: _builtins.int
+    LIVE_REPLICAS_FIELD_NUMBER: _builtins.int
+    TOTAL_REPLICAS_FIELD_NUMBER: _builtins.int
+    REPLICAS_FIELD_NUMBER: _builtins.int
+    production_version: _builtins.int
+    live_replicas: _builtins.int
+    """Replicas that report serving production_version."""
+    total_replicas: _builtins.int
+    @_builtins.property
+    def replicas(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReplicaRollout]: ...
+    def __init__(
+        self,
+        *,
+        production_version: _builtins.int = ...,
+        live_replicas: _builtins.int = ...,
+        total_replicas: _builtins.int = ...,
+        replicas: _abc.Iterable[Global___ReplicaRollout] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["live_replicas", b"live_replicas", "production_version", b"production_version", "replicas", b"replicas", "total_replicas", b"total_replicas"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRolloutStatusResponse: _TypeAlias = GetRolloutStatusResponse  # noqa: Y015

@@ -147,6 +147,11 @@ class ConfigServiceStub:
                 request_serializer=agentconfig_dot_v1_dot_config__service__pb2.RollbackToVersionRequest.SerializeToString,
                 response_deserializer=agentconfig_dot_v1_dot_config__service__pb2.RollbackToVersionResponse.FromString,
                 _registered_method=True)
+        self.GetRolloutStatus = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/GetRolloutStatus',
+                request_serializer=agentconfig_dot_v1_dot_config__service__pb2.GetRolloutStatusRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_config__service__pb2.GetRolloutStatusResponse.FromString,
+                _registered_method=True)
         self.CreateChannel = channel.unary_unary(
                 '/agentconfig.v1.ConfigService/CreateChannel',
                 request_serializer=agentconfig_dot_v1_dot_config__service__pb2.CreateChannelRequest.SerializeToString,
@@ -317,6 +322,13 @@ class ConfigServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetRolloutStatus(self, request, context):
+        """Which version each runtime replica serves ("v7 live on 3 of 3 replicas").
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateChannel(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -459,6 +471,11 @@ def add_ConfigServiceServicer_to_server(servicer, server):
                     servicer.RollbackToVersion,
                     request_deserializer=agentconfig_dot_v1_dot_config__service__pb2.RollbackToVersionRequest.FromString,
                     response_serializer=agentconfig_dot_v1_dot_config__service__pb2.RollbackToVersionResponse.SerializeToString,
+            ),
+            'GetRolloutStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRolloutStatus,
+                    request_deserializer=agentconfig_dot_v1_dot_config__service__pb2.GetRolloutStatusRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_config__service__pb2.GetRolloutStatusResponse.SerializeToString,
             ),
             'CreateChannel': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateChannel,
@@ -1083,6 +1100,33 @@ class ConfigService:
             '/agentconfig.v1.ConfigService/RollbackToVersion',
             agentconfig_dot_v1_dot_config__service__pb2.RollbackToVersionRequest.SerializeToString,
             agentconfig_dot_v1_dot_config__service__pb2.RollbackToVersionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRolloutStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/GetRolloutStatus',
+            agentconfig_dot_v1_dot_config__service__pb2.GetRolloutStatusRequest.SerializeToString,
+            agentconfig_dot_v1_dot_config__service__pb2.GetRolloutStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,

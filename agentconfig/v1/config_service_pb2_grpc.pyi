@@ -63,6 +63,8 @@ class ConfigServiceStub:
     """Puts back the Draft content that a restore replaced."""
     RollbackToVersion: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.RollbackToVersionRequest, _config_service_pb2.RollbackToVersionResponse]
     """Emergency one-step rollback: restore and publish in one call, still a new version."""
+    GetRolloutStatus: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.GetRolloutStatusRequest, _config_service_pb2.GetRolloutStatusResponse]
+    """Which version each runtime replica serves ("v7 live on 3 of 3 replicas")."""
     CreateChannel: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.CreateChannelRequest, _config_service_pb2.CreateChannelResponse]
     GetChannel: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.GetChannelRequest, _config_service_pb2.GetChannelResponse]
     ListChannels: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.ListChannelsRequest, _config_service_pb2.ListChannelsResponse]
@@ -104,6 +106,8 @@ class ConfigServiceAsyncStub(ConfigServiceStub):
     """Puts back the Draft content that a restore replaced."""
     RollbackToVersion: _aio.UnaryUnaryMultiCallable[_config_service_pb2.RollbackToVersionRequest, _config_service_pb2.RollbackToVersionResponse]  # type: ignore[assignment]
     """Emergency one-step rollback: restore and publish in one call, still a new version."""
+    GetRolloutStatus: _aio.UnaryUnaryMultiCallable[_config_service_pb2.GetRolloutStatusRequest, _config_service_pb2.GetRolloutStatusResponse]  # type: ignore[assignment]
+    """Which version each runtime replica serves ("v7 live on 3 of 3 replicas")."""
     CreateChannel: _aio.UnaryUnaryMultiCallable[_config_service_pb2.CreateChannelRequest, _config_service_pb2.CreateChannelResponse]  # type: ignore[assignment]
     GetChannel: _aio.UnaryUnaryMultiCallable[_config_service_pb2.GetChannelRequest, _config_service_pb2.GetChannelResponse]  # type: ignore[assignment]
     ListChannels: _aio.UnaryUnaryMultiCallable[_config_service_pb2.ListChannelsRequest, _config_service_pb2.ListChannelsResponse]  # type: ignore[assignment]
@@ -274,6 +278,14 @@ class ConfigServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_config_service_pb2.RollbackToVersionResponse, _abc.Awaitable[_config_service_pb2.RollbackToVersionResponse]]:
         """Emergency one-step rollback: restore and publish in one call, still a new version."""
+
+    @_abc_1.abstractmethod
+    def GetRolloutStatus(
+        self,
+        request: _config_service_pb2.GetRolloutStatusRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_config_service_pb2.GetRolloutStatusResponse, _abc.Awaitable[_config_service_pb2.GetRolloutStatusResponse]]:
+        """Which version each runtime replica serves ("v7 live on 3 of 3 replicas")."""
 
     @_abc_1.abstractmethod
     def CreateChannel(

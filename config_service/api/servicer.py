@@ -12,7 +12,8 @@ from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from config_service.api import convert as cv
 from config_service.service import channels, drafts, history, publishing, workspaces
 from config_service.service.common import manifest_hash
-from config_service.service.ports import Announcer, Manifest, UnitOfWorkFactory
+from config_service.service.ports import Announcer, Manifest, RolloutReader, UnitOfWorkFactory
+from config_service.service.rollout import rollout_status
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
 
@@ -31,9 +32,11 @@ def _author(given: str, context: Ctx) -> str:
 
 
 class ConfigServicer(cgrpc.ConfigServiceServicer):
-    def __init__(self, uowf: UnitOfWorkFactory, announcer: Announcer) -> None:
+    def __init__(self, uowf: UnitOfWorkFactory, announcer: Announcer,
+                 rollout: RolloutReader) -> None:
         self._uowf = uowf
         self._announcer = announcer
+        self._rollout = rollout
 
     # workspaces ------------------------------------------------------------------------
     async def CreateWorkspace(self, request: cpb.CreateWorkspaceRequest, context: Ctx,
@@ -192,6 +195,16 @@ class ConfigServicer(cgrpc.ConfigServiceServicer):
             self._uowf, request.workspace_id, request.backup_id, request.draft_revision,
             _author(request.author, context))
         return cpb.RestoreDraftBackupResponse(draft_revision=revision, backup_id=backup)
+
+    async def GetRolloutStatus(self, request: cpb.GetRolloutStatusRequest, context: Ctx,
+                               ) -> cpb.GetRolloutStatusResponse:
+        status = await rollout_status(self._uowf, self._rollout, request.workspace_id)
+        return cpb.GetRolloutStatusResponse(
+            production_version=status.production_version, live_replicas=status.live,
+            total_replicas=len(status.replicas), replicas=[
+                cpb.ReplicaRollout(replica_id=r.replica_id, version=r.version,
+                                   content_hash=r.content_hash, load_time=cv.ts(r.load_time),
+                                   report_time=cv.ts(r.report_time)) for r in status.replicas])
 
     # channels (live) ---------------------------------------------------------------------
     async def CreateChannel(self, request: cpb.CreateChannelRequest, context: Ctx,

@@ -132,3 +132,11 @@ class Announcer(abc.ABC):
 
     @abc.abstractmethod
     def poke(self) -> None: ...
+
+
+class RolloutReader(abc.ABC):
+    """Reads what each runtime replica reports it serves (reports expire on their own)."""
+
+    @abc.abstractmethod
+    async def reports(self, workspace_id: str) -> list[dict[str, object]]:
+        """Each: replica_id, version, content_hash, load_time and report_time (epoch s)."""

@@ -3,8 +3,8 @@ notification catch up by themselves when it returns."""
 
 from __future__ import annotations
 
-import asyncio
 import json
+import uuid
 
 import pytest
 import redis.asyncio as aioredis
@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from agentconfig.v1 import config_service_pb2 as cpb
 from config_service.adapters.sql.tables import outbox
 from tests.harness import builders as b
-from tests.harness.servers import RedisServer
+from tests.harness.servers import PostgresServer, RedisServer
 from tests.harness.services import start_config_service
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -25,10 +25,13 @@ async def _pending(handle_engine: object, ws: str) -> int:
             outbox.c.workspace_id == ws, outbox.c.delivered_at.is_(None)))).scalar_one())
 
 
-async def test_publish_while_redis_is_down_then_catch_up(postgres_url: str, pg_engine: object,
+async def test_publish_while_redis_is_down_then_catch_up(postgres: PostgresServer,
                                                          ws_id: str) -> None:
+    # A database of its own: relays of other live instances must not deliver this test's
+    # outbox rows to their (different) Redis.
+    database = postgres.create_database(f"outage_{uuid.uuid4().hex[:8]}")
     redis = RedisServer().start()
-    handle = await start_config_service(postgres_url, redis.url)
+    handle = await start_config_service(database, redis.url)
     handle.app.relay._max_backoff = 0.5
     try:
         stub = handle.stub
@@ -61,7 +64,7 @@ async def test_publish_while_redis_is_down_then_catch_up(postgres_url: str, pg_e
         assert pointer == b"3"
         assert 3 in seen
         assert await _pending(handle.app.engine, ws_id) == 0
-        await pubsub.aclose()
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
         await client.aclose()
     finally:
         await handle.stop()

@@ -4,7 +4,7 @@ the number of versions."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from config_service.adapters.sql import tables as t
@@ -28,7 +28,7 @@ def _component(i: int, text: str) -> EntityInput:
                                                "template": text}, "entity")
 
 
-async def _rows(engine: AsyncEngine, table: t.Table, ws: str) -> int:
+async def _rows(engine: AsyncEngine, table: Table, ws: str) -> int:
     column = table.c.workspace_id if "workspace_id" in table.c else None
     async with engine.connect() as conn:
         stmt = select(func.count()).select_from(table)
