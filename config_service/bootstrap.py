@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from agentconfig.bus import InProcessBus
 from config_service.adapters.notify import (
-    InProcessBus,
+    BusPublisher,
     Publisher,
     RedisPublisher,
     RedisRolloutReader,
@@ -53,7 +54,7 @@ def bootstrap(settings: ConfigServiceSettings, bus: InProcessBus | None = None) 
         publisher = RedisPublisher.from_url(settings.redis_url)
         reader = RedisRolloutReader(redis_client(settings.redis_url))
     else:
-        publisher = reader = bus or InProcessBus()
+        publisher = reader = BusPublisher(bus or InProcessBus())
     relay = OutboxRelay(engine, publisher, interval=settings.relay_interval_seconds)
-    servicer = ConfigServicer(uowf, relay, reader)
+    servicer = ConfigServicer(uowf, relay, reader, publisher)
     return ConfigApp(settings, engine, uowf, publisher, relay, servicer)

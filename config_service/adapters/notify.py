@@ -1,30 +1,33 @@
-"""Where production moves are announced: Redis (the real topology) or an in-process bus (the
-embedded mode). Both carry only a key (workspace, version, hash); runtimes fetch the
+"""Where production moves and channel changes are announced: Redis (the real topology) or
+the in-process bus (the embedded mode). Notifications carry only a key; runtimes fetch the
 snapshot themselves, as Apollo's clients do.
 
 The Redis contract (shared with the runtime; see docs/architecture.md):
-  HASH  agentconfig:production:<workspace>  {version, hash}   only ever moves forward
-  PUBSUB channel agentconfig:production      JSON {workspace_id, version, content_hash}
-  STRING agentconfig:rollout:<ws>:<replica>  JSON {replica_id, version, content_hash,
-                                             load_time, report_time}, set by each runtime
-                                             replica with a TTL
+  HASH   agentconfig:production:<ws>        {version, hash}; only ever moves forward
+  PUBSUB agentconfig:production             JSON {workspace_id, version, content_hash}
+  PUBSUB agentconfig:channels               JSON {workspace_id}: bindings changed
+  STRING agentconfig:rollout:<ws>:<replica> JSON {replica_id, version, content_hash,
+                                            load_time, report_time}; set by each runtime
+                                            replica with a TTL
 """
 
 from __future__ import annotations
 
 import abc
-import asyncio
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+import logging
 
 import redis.asyncio as aioredis
 
-from config_service.service.ports import RolloutReader
+from agentconfig.bus import InProcessBus, ProductionMove
+from config_service.service.ports import ChannelsAnnouncer, RolloutReader
+
+log = logging.getLogger(__name__)
 
 PRODUCTION_KEY = "agentconfig:production:{}"
 NOTIFY_CHANNEL = "agentconfig:production"
-ROLLOUT_KEY = "agentconfig:rollout:{}:{}"  # workspace, replica id; JSON with a TTL
+CHANNELS_CHANNEL = "agentconfig:channels"
+ROLLOUT_KEY = "agentconfig:rollout:{}:{}"
 
 # Set the pointer only if it moves forward, then notify (always: a redelivered outbox row
 # must still reach a runtime that missed the first notification; runtimes ignore repeats).
@@ -42,18 +45,7 @@ def redis_client(url: str) -> aioredis.Redis:
     return aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
-@dataclass(frozen=True)
-class ProductionMove:
-    workspace_id: str
-    version: int
-    content_hash: str
-
-    def to_json(self) -> str:
-        return json.dumps({"workspace_id": self.workspace_id, "version": self.version,
-                           "content_hash": self.content_hash})
-
-
-class Publisher(abc.ABC):
+class Publisher(ChannelsAnnouncer):
     @abc.abstractmethod
     async def publish(self, move: ProductionMove) -> None:
         """Raise if the move was not delivered; the relay keeps it and retries."""
@@ -76,6 +68,14 @@ class RedisPublisher(Publisher):
                            args=[move.version, move.content_hash, NOTIFY_CHANNEL,
                                  move.to_json()])
 
+    async def channels_changed(self, workspace_id: str) -> None:
+        try:
+            await self._client.publish(CHANNELS_CHANNEL,
+                                       json.dumps({"workspace_id": workspace_id}))
+        except aioredis.RedisError as exc:
+            log.warning("channel change for %s not announced (%s); runtimes will pick it "
+                        "up on reconcile", workspace_id, exc)
+
     async def close(self) -> None:
         await self._client.aclose()
 
@@ -91,29 +91,17 @@ class RedisRolloutReader(RolloutReader):
         return [json.loads(v) for v in values if v]
 
 
-Listener = Callable[[ProductionMove], None]
+class BusPublisher(Publisher, RolloutReader):
+    """The embedded mode: the same contract over agentconfig.bus.InProcessBus."""
 
-
-class InProcessBus(Publisher, RolloutReader):
-    """The embedded mode's Redis: the production pointer, subscribers and replica reports
-    in one process."""
-
-    def __init__(self) -> None:
-        self.production: dict[str, ProductionMove] = {}
-        self.rollout: dict[tuple[str, str], dict[str, object]] = {}
-        self._listeners: list[Listener] = []
-
-    async def reports(self, workspace_id: str) -> list[dict[str, object]]:
-        return [r for (ws, _), r in self.rollout.items() if ws == workspace_id]
-
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+    def __init__(self, bus: InProcessBus) -> None:
+        self.bus = bus
 
     async def publish(self, move: ProductionMove) -> None:
-        current = self.production.get(move.workspace_id)
-        if current is None or move.version > current.version:
-            self.production[move.workspace_id] = move
-        for listener in list(self._listeners):
-            listener(move)
-        await asyncio.sleep(0)
+        self.bus.move(move)
+
+    async def channels_changed(self, workspace_id: str) -> None:
+        self.bus.channels_changed(workspace_id)
+
+    async def reports(self, workspace_id: str) -> list[dict[str, object]]:
+        return [r for (ws, _), r in self.bus.rollout.items() if ws == workspace_id]

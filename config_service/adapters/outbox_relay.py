@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from config_service.adapters.notify import ProductionMove, Publisher
+from agentconfig.bus import ProductionMove
+from config_service.adapters.notify import Publisher
 from config_service.adapters.sql.tables import outbox
 from config_service.service.ports import Announcer
 

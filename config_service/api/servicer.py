@@ -12,7 +12,13 @@ from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from config_service.api import convert as cv
 from config_service.service import channels, drafts, history, publishing, workspaces
 from config_service.service.common import manifest_hash
-from config_service.service.ports import Announcer, Manifest, RolloutReader, UnitOfWorkFactory
+from config_service.service.ports import (
+    Announcer,
+    ChannelsAnnouncer,
+    Manifest,
+    RolloutReader,
+    UnitOfWorkFactory,
+)
 from config_service.service.rollout import rollout_status
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
@@ -33,10 +39,11 @@ def _author(given: str, context: Ctx) -> str:
 
 class ConfigServicer(cgrpc.ConfigServiceServicer):
     def __init__(self, uowf: UnitOfWorkFactory, announcer: Announcer,
-                 rollout: RolloutReader) -> None:
+                 rollout: RolloutReader, channels: ChannelsAnnouncer) -> None:
         self._uowf = uowf
         self._announcer = announcer
         self._rollout = rollout
+        self._channels = channels
 
     # workspaces ------------------------------------------------------------------------
     async def CreateWorkspace(self, request: cpb.CreateWorkspaceRequest, context: Ctx,
@@ -209,7 +216,7 @@ class ConfigServicer(cgrpc.ConfigServiceServicer):
     # channels (live) ---------------------------------------------------------------------
     async def CreateChannel(self, request: cpb.CreateChannelRequest, context: Ctx,
                             ) -> cpb.CreateChannelResponse:
-        created = await channels.create_channel(self._uowf, request.workspace_id,
+        created = await channels.create_channel(self._uowf, self._channels, request.workspace_id,
                                                 cv.channel_input(request.channel))
         return cpb.CreateChannelResponse(channel=cv.channel(created))
 
@@ -227,15 +234,15 @@ class ConfigServicer(cgrpc.ConfigServiceServicer):
 
     async def UpdateChannel(self, request: cpb.UpdateChannelRequest, context: Ctx,
                             ) -> cpb.UpdateChannelResponse:
-        updated = await channels.update_channel(self._uowf, request.workspace_id,
+        updated = await channels.update_channel(self._uowf, self._channels, request.workspace_id,
                                                 cv.channel_input(request.channel),
                                                 request.channel.etag)
         return cpb.UpdateChannelResponse(channel=cv.channel(updated))
 
     async def DeleteChannel(self, request: cpb.DeleteChannelRequest, context: Ctx,
                             ) -> cpb.DeleteChannelResponse:
-        await channels.delete_channel(self._uowf, request.workspace_id, request.channel_id,
-                                      request.etag)
+        await channels.delete_channel(self._uowf, self._channels, request.workspace_id,
+                                      request.channel_id, request.etag)
         return cpb.DeleteChannelResponse()
 
 

@@ -2,11 +2,11 @@
 
 import re
 
-WORKSPACE_ID = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
-ENTITY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+WORKSPACE_ID = re.compile(r"^[a-z][a-z0-9-]{1,62}\Z")
+ENTITY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}\Z")
 CHANNEL_ID = ENTITY_ID
-TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
 
 MAX_ENTITIES_PER_WORKSPACE = 2000
 MAX_ENTITIES_PER_APPLY = 500

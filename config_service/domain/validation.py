@@ -69,6 +69,23 @@ def _url(value: str, path: str, required: bool) -> list[FieldViolation]:
     return []
 
 
+def _in_range(spec: Spec, name: str, path: str, low: float, high: float, text: str,
+              ) -> list[FieldViolation]:
+    """The proto3 JSON mapping turns NaN and infinities into strings: out of range too."""
+    value = spec.get(name, 0.0)
+    if isinstance(value, str) or not low <= value <= high:
+        return [_v(f"{path}{name}", text, "OUT_OF_RANGE")]
+    return []
+
+
+def _known_enum(spec: Spec, name: str, path: str) -> list[FieldViolation]:
+    """The JSON mapping names known enum values; an unknown number stays a number."""
+    value = spec.get(name)
+    if isinstance(value, int):
+        return [_v(f"{path}{name}", f"{value} is not a known value", "BAD_ENUM")]
+    return []
+
+
 def _language(spec: Spec, path: str) -> list[FieldViolation]:
     value = spec.get("language", "")
     if value and not L.LANGUAGE.match(value):
@@ -82,9 +99,7 @@ def _check_agent(spec: Spec, p: str) -> list[FieldViolation]:
     out += _text(spec, "model", p, L.MAX_MODEL, required=True)
     out += _text(spec, "greeting", p, L.MAX_GREETING)
     out += _language(spec, p)
-    temperature = spec.get("temperature", 0.0)
-    if not 0.0 <= temperature <= 2.0:
-        out.append(_v(f"{p}temperature", "must be between 0.0 and 2.0", "OUT_OF_RANGE"))
+    out += _in_range(spec, "temperature", p, 0.0, 2.0, "must be between 0.0 and 2.0")
     for name in ("tool_ids", "mcp_server_ids", "component_ids", "conditional_prompt_ids"):
         out += _id_list(spec, name, p)
     voice = spec.get("voice_id", "")
@@ -133,6 +148,7 @@ def _check_tool(spec: Spec, p: str) -> list[FieldViolation]:
     if not 0 <= timeout <= L.MAX_TIMEOUT_MS:
         out.append(_v(f"{p}timeout_ms", f"must be between 0 and {L.MAX_TIMEOUT_MS}",
                       "OUT_OF_RANGE"))
+    out += _known_enum(spec, "method", p)
     out += _json_schema(spec.get("input_schema"), f"{p}input_schema")
     return out
 
@@ -156,7 +172,9 @@ def _json_schema(schema: Any, path: str) -> list[FieldViolation]:
 def _check_mcp_server(spec: Spec, p: str) -> list[FieldViolation]:
     out = _text(spec, "name", p, L.MAX_NAME, required=True)
     transport = spec.get("transport", "MCP_TRANSPORT_UNSPECIFIED")
-    if transport == "MCP_TRANSPORT_UNSPECIFIED":
+    if isinstance(transport, int):
+        out += _known_enum(spec, "transport", p)
+    elif transport == "MCP_TRANSPORT_UNSPECIFIED":
         out.append(_v(f"{p}transport", "is required (stdio, sse or streamable-http)",
                       "REQUIRED"))
     elif transport == "MCP_TRANSPORT_STDIO":
@@ -172,9 +190,8 @@ def _check_voice(spec: Spec, p: str) -> list[FieldViolation]:
     out = _text(spec, "provider_id", p, L.MAX_NAME, required=True)
     out += _text(spec, "voice_name", p, L.MAX_NAME, required=True)
     out += _language(spec, p)
-    speed = spec.get("speed", 0.0)
-    if speed and not 0.25 <= speed <= 4.0:
-        out.append(_v(f"{p}speed", "must be between 0.25 and 4.0 (or unset)", "OUT_OF_RANGE"))
+    if spec.get("speed"):
+        out += _in_range(spec, "speed", p, 0.25, 4.0, "must be between 0.25 and 4.0 (or unset)")
     return out
 
 
@@ -183,6 +200,7 @@ def _check_component(spec: Spec, p: str) -> list[FieldViolation]:
     out += _text(spec, "template", p, L.MAX_TEMPLATE, required=True)
     if spec.get("type", "COMPONENT_TYPE_UNSPECIFIED") == "COMPONENT_TYPE_UNSPECIFIED":
         out.append(_v(f"{p}type", "is required", "REQUIRED"))
+    out += _known_enum(spec, "type", p)
     return out
 
 

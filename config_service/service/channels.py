@@ -11,7 +11,7 @@ from config_service.domain import limits as L
 from config_service.domain.model import Channel, Workspace
 from config_service.service import paging
 from config_service.service.common import now, production_manifest, workspace
-from config_service.service.ports import Repository, UnitOfWorkFactory
+from config_service.service.ports import ChannelsAnnouncer, Repository, UnitOfWorkFactory
 
 CHANNEL_TYPES = ("whatsapp", "instagram", "web_widget", "api")
 TARGET_KINDS = ("agent", "squad")
@@ -59,8 +59,8 @@ def _etag() -> str:
     return uuid.uuid4().hex[:16]
 
 
-async def create_channel(uowf: UnitOfWorkFactory, workspace_id: str, item: ChannelInput,
-                         ) -> Channel:
+async def create_channel(uowf: UnitOfWorkFactory, announcer: ChannelsAnnouncer,
+                         workspace_id: str, item: ChannelInput) -> Channel:
     _check(item)
     async with uowf() as uow:
         ws = await workspace(uow.repo, workspace_id, lock=True)
@@ -77,7 +77,8 @@ async def create_channel(uowf: UnitOfWorkFactory, workspace_id: str, item: Chann
                           item.type, item.target_kind, item.target_id, _etag(), at, at)
         await uow.repo.add_channel(channel)
         await uow.commit()
-        return channel
+    await announcer.channels_changed(workspace_id)
+    return channel
 
 
 async def _existing(repo: Repository, ws: Workspace, channel_id: str) -> Channel:
@@ -103,8 +104,8 @@ async def get_channel(uowf: UnitOfWorkFactory, workspace_id: str, channel_id: st
         return await _existing(uow.repo, ws, channel_id)
 
 
-async def update_channel(uowf: UnitOfWorkFactory, workspace_id: str, item: ChannelInput,
-                         etag: str) -> Channel:
+async def update_channel(uowf: UnitOfWorkFactory, announcer: ChannelsAnnouncer,
+                         workspace_id: str, item: ChannelInput, etag: str) -> Channel:
     _check(item)
     async with uowf() as uow:
         ws = await workspace(uow.repo, workspace_id, lock=True)
@@ -116,17 +117,19 @@ async def update_channel(uowf: UnitOfWorkFactory, workspace_id: str, item: Chann
                           current.created_at, now())
         await uow.repo.save_channel(channel)
         await uow.commit()
-        return channel
+    await announcer.channels_changed(workspace_id)
+    return channel
 
 
-async def delete_channel(uowf: UnitOfWorkFactory, workspace_id: str, channel_id: str,
-                         etag: str) -> None:
+async def delete_channel(uowf: UnitOfWorkFactory, announcer: ChannelsAnnouncer,
+                         workspace_id: str, channel_id: str, etag: str) -> None:
     async with uowf() as uow:
         ws = await workspace(uow.repo, workspace_id, lock=True)
         current = await _existing(uow.repo, ws, channel_id)
         _check_etag(current, etag, "etag")
         await uow.repo.delete_channel(ws.id, channel_id)
         await uow.commit()
+    await announcer.channels_changed(workspace_id)
 
 
 async def list_channels(uowf: UnitOfWorkFactory, workspace_id: str, size: int, token: str,

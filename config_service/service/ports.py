@@ -140,3 +140,11 @@ class RolloutReader(abc.ABC):
     @abc.abstractmethod
     async def reports(self, workspace_id: str) -> list[dict[str, object]]:
         """Each: replica_id, version, content_hash, load_time and report_time (epoch s)."""
+
+
+class ChannelsAnnouncer(abc.ABC):
+    """Tells runtimes that a workspace's channel bindings changed (best effort: they also
+    re-read bindings on their periodic reconcile). Must not raise."""
+
+    @abc.abstractmethod
+    async def channels_changed(self, workspace_id: str) -> None: ...

@@ -1,0 +1,65 @@
+"""The in-process notification bus of the embedded mode: what Redis carries in the real
+topology (the production pointer per workspace, move and channel notifications, replica
+rollout reports), held in one process. The config service publishes into it and the
+runtime subscribes to it; neither imports the other.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ProductionMove:
+    workspace_id: str
+    version: int
+    content_hash: str
+
+    def to_json(self) -> str:
+        return json.dumps({"workspace_id": self.workspace_id, "version": self.version,
+                           "content_hash": self.content_hash})
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> ProductionMove:
+        data = json.loads(raw)
+        return cls(str(data["workspace_id"]), int(data["version"]), str(data["content_hash"]))
+
+
+MoveListener = Callable[[ProductionMove], None]
+ChannelListener = Callable[[str], None]
+
+
+class InProcessBus:
+    def __init__(self) -> None:
+        self.production: dict[str, ProductionMove] = {}
+        self.rollout: dict[tuple[str, str], dict[str, object]] = {}
+        self._moves: list[MoveListener] = []
+        self._channels: list[ChannelListener] = []
+
+    def subscribe(self, on_move: MoveListener, on_channels: ChannelListener,
+                  ) -> Callable[[], None]:
+        self._moves.append(on_move)
+        self._channels.append(on_channels)
+
+        def unsubscribe() -> None:
+            self._moves.remove(on_move)
+            self._channels.remove(on_channels)
+
+        return unsubscribe
+
+    def move(self, move: ProductionMove) -> None:
+        """Set the pointer (forward only) and notify, as the Redis script does."""
+        current = self.production.get(move.workspace_id)
+        if current is None or move.version > current.version:
+            self.production[move.workspace_id] = move
+        for listener in list(self._moves):
+            listener(move)
+
+    def channels_changed(self, workspace_id: str) -> None:
+        for listener in list(self._channels):
+            listener(workspace_id)
+
+    def report(self, workspace_id: str, replica_id: str, report: dict[str, object]) -> None:
+        self.rollout[(workspace_id, replica_id)] = report
