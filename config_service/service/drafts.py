@@ -260,9 +260,12 @@ async def list_entities(uowf: UnitOfWorkFactory, workspace_id: str, kind: str | 
     limit = paging.page_size(size)
     query = ["draft", workspace_id, kind]
     cursor = paging.decode(token, query)
+    if cursor is not None and not (isinstance(cursor, list) and len(cursor) == 2
+                                   and all(isinstance(c, str) for c in cursor)):
+        raise invalid("page_token", "is not a token this API issued", "BAD_PAGE_TOKEN")
     async with uowf() as uow:
         ws = await workspace(uow.repo, workspace_id)
-        after = (str(cursor[0]), str(cursor[1])) if cursor else None
+        after = (cursor[0], cursor[1]) if cursor else None
         rows = await uow.repo.draft_entities(ws.id, kind, after, limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]

@@ -1,5 +1,6 @@
-"""Opaque page tokens (AIP-158): a cursor bound to the query it came from, so a token from
-another query or a tampered one is refused as INVALID_ARGUMENT rather than misread."""
+"""Opaque page tokens (AIP-158): a cursor bound to the query it came from by a checksum over
+both, so a token from another query or a tampered one is refused as INVALID_ARGUMENT rather
+than misread. (The checksum is not a secret: use cases still check the cursor's shape.)"""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def _fingerprint(query: Any) -> str:
 
 
 def encode(cursor: Any, query: Any) -> str:
-    raw = json.dumps({"c": cursor, "q": _fingerprint(query)}, separators=(",", ":"))
+    raw = json.dumps({"c": cursor, "q": _fingerprint([cursor, query])}, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -40,6 +41,7 @@ def decode(token: str, query: Any) -> Any:
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise invalid("page_token", "is not a token this API issued",
                       "BAD_PAGE_TOKEN") from None
-    if fingerprint != _fingerprint(query):
-        raise invalid("page_token", "belongs to a different query", "BAD_PAGE_TOKEN")
+    if fingerprint != _fingerprint([cursor, query]):
+        raise invalid("page_token", "belongs to a different query or was altered",
+                      "BAD_PAGE_TOKEN")
     return cursor
