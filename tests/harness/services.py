@@ -1,17 +1,23 @@
-"""Run the real config service (servicer, interceptors, health, reflection) on port 0 and
-talk to it through a real channel and generated stub."""
+"""Run the real services (servicers, interceptors, health, reflection) on port 0 and talk
+to them through real channels and generated stubs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 
 from agentconfig.grpc_server import RunningServer, start_server
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
+from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
 from config_service.bootstrap import ConfigApp, bootstrap
 from config_service.main import service
 from config_service.settings import ConfigServiceSettings
+from runtime_service.bootstrap import RuntimeApp
+from runtime_service.bootstrap import bootstrap as bootstrap_runtime
+from runtime_service.main import service as runtime_service
+from runtime_service.settings import RuntimeSettings
 
 
 @dataclass
@@ -41,3 +47,29 @@ async def start_config_service(database_url: str, redis_url: str = "", *,
     server = await start_server(settings.listen, [service(app)])
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{server.port}")
     return ConfigHandle(app, server, channel, cgrpc.ConfigServiceStub(channel))
+
+
+@dataclass
+class RuntimeHandle:
+    app: RuntimeApp
+    server: RunningServer
+    channel: grpc.aio.Channel
+    stub: rgrpc.RuntimeServiceAsyncStub
+
+    async def stop(self) -> None:
+        await self.channel.close()
+        await self.server.stop(0.2)
+        await self.app.stop()
+
+
+async def start_runtime_service(config_address: str, redis_url: str, data_dir: str, *,
+                                database_url: str = "", **overrides: Any) -> RuntimeHandle:
+    settings = RuntimeSettings(listen="127.0.0.1:0", config_service=config_address,
+                               redis_url=redis_url, data_dir=data_dir,
+                               database_url=database_url, reconcile_seconds=0.3,
+                               report_seconds=0.5, **overrides)
+    app = bootstrap_runtime(settings)
+    await app.start()
+    server = await start_server(settings.listen, [runtime_service(app)])
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{server.port}")
+    return RuntimeHandle(app, server, channel, rgrpc.RuntimeServiceStub(channel))

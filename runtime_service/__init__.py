@@ -1,0 +1,12 @@
+"""The runtime service: serves each workspace's production snapshot from memory to channel
+gateways, hot-reloads on publish, and runs the internal chat against Drafts and versions.
+
+Layers (imports point down only; never imports config_service):
+
+    api/        gRPC servicer                                       (transport)
+    service/    the snapshot store, loader/reconciler, conversations, chat, ports
+    domain/     immutable serving snapshots and pure resolution     (no I/O)
+    adapters/   config-service gRPC client, Redis or in-process notifications, disk cache,
+                responders, the conversation recorder
+    bootstrap   the one place that wires concrete classes
+"""

@@ -1,0 +1,1 @@
+"""Adapters implement runtime_service.service.ports."""

@@ -1,0 +1,93 @@
+"""The config service, through its generated gRPC client. gRPC failures become the shared
+domain errors (the runtime's service layer never sees grpc)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from agentconfig import errors
+from agentconfig.kinds import kind_by_enum
+from agentconfig.v1 import config_service_pb2 as cpb
+from agentconfig.v1 import config_service_pb2_grpc as cgrpc
+from agentconfig.v1 import entities_pb2 as pb
+from runtime_service.service.ports import ChannelBinding, ConfigSource
+
+T = TypeVar("T")
+_CHANNEL_TYPES = {cpb.CHANNEL_TYPE_WHATSAPP: "whatsapp", cpb.CHANNEL_TYPE_INSTAGRAM: "instagram",
+                  cpb.CHANNEL_TYPE_WEB_WIDGET: "web_widget", cpb.CHANNEL_TYPE_API: "api"}
+
+
+def _reason(exc: grpc.aio.AioRpcError) -> str:
+    status = rpc_status.from_call(exc)  # type: ignore[arg-type]
+    for detail in status.details if status else ():
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info):
+            return str(info.reason)
+    return ""
+
+
+def _translate(exc: grpc.aio.AioRpcError) -> errors.AgentConfigError:
+    code, message, reason = exc.code(), exc.details() or "", _reason(exc)
+    if code == grpc.StatusCode.NOT_FOUND:
+        return errors.NotFound(message, reason=reason or "NOT_FOUND")
+    if code in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED):
+        return errors.Unavailable(f"the config service refused this runtime's credential: "
+                                  f"{message}", reason="CONFIG_SERVICE_REFUSED")
+    return errors.Unavailable(f"config service: {code.name}: {message}",
+                              reason="CONFIG_SERVICE_UNAVAILABLE")
+
+
+class GrpcConfigSource(ConfigSource):
+    def __init__(self, target: str, *, credential: str = "", timeout: float = 3.0,
+                 channel_credentials: grpc.ChannelCredentials | None = None) -> None:
+        options = [("grpc.max_receive_message_length", 64 * 1024 * 1024)]
+        self._channel = (grpc.aio.secure_channel(target, channel_credentials, options=options)
+                         if channel_credentials else
+                         grpc.aio.insecure_channel(target, options=options))
+        self._stub: Any = cgrpc.ConfigServiceStub(self._channel)
+        self._metadata: Sequence[tuple[str, str]] = (
+            (("authorization", f"Bearer {credential}"),) if credential else ())
+        self._timeout = timeout
+
+    async def _call(self, method: Callable[..., Awaitable[T]], request: Any) -> T:
+        try:
+            return await method(request, metadata=self._metadata, timeout=self._timeout)
+        except grpc.aio.AioRpcError as exc:
+            raise _translate(exc) from None
+
+    async def production(self, workspace_id: str) -> pb.Snapshot:
+        response = await self._call(self._stub.GetProduction, cpb.GetProductionRequest(
+            workspace_id=workspace_id, view=cpb.VERSION_VIEW_FULL))
+        return response.snapshot  # type: ignore[no-any-return]
+
+    async def version(self, workspace_id: str, number: int) -> pb.Snapshot:
+        response = await self._call(self._stub.GetVersion, cpb.GetVersionRequest(
+            workspace_id=workspace_id, version=number, view=cpb.VERSION_VIEW_FULL))
+        return response.snapshot  # type: ignore[no-any-return]
+
+    async def draft(self, workspace_id: str) -> pb.Snapshot:
+        response = await self._call(self._stub.GetDraftSnapshot, cpb.GetDraftSnapshotRequest(
+            workspace_id=workspace_id))
+        return response.snapshot  # type: ignore[no-any-return]
+
+    async def channels(self, workspace_id: str) -> list[ChannelBinding]:
+        out: list[ChannelBinding] = []
+        token = ""
+        while True:
+            page: Any = await self._call(self._stub.ListChannels, cpb.ListChannelsRequest(
+                workspace_id=workspace_id, page_size=500, page_token=token))
+            for c in page.channels:
+                kind = kind_by_enum(c.target_kind)
+                out.append(ChannelBinding(c.channel_id, _CHANNEL_TYPES.get(c.type, ""),
+                                          kind.name if kind else "", c.target_id))
+            token = page.next_page_token
+            if not token:
+                return out
+
+    async def close(self) -> None:
+        await self._channel.close()

@@ -1,0 +1,110 @@
+"""Notifications from Redis (the real topology) or the in-process bus (the embedded mode).
+The Redis contract is the config service's (see docs/architecture.md); the keys are
+repeated here because the two services share only protos and the pure library."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+import redis.asyncio as aioredis
+
+from agentconfig.bus import InProcessBus, ProductionMove
+from runtime_service.service.ports import Notifications, OnChannels, OnMove, OnReconnect
+
+log = logging.getLogger(__name__)
+PRODUCTION_KEY = "agentconfig:production:{}"
+NOTIFY_CHANNEL = "agentconfig:production"
+CHANNELS_CHANNEL = "agentconfig:channels"
+ROLLOUT_KEY = "agentconfig:rollout:{}:{}"
+
+
+class RedisNotifications(Notifications):
+    def __init__(self, url: str, replica_id: str, *, max_backoff: float = 2.0) -> None:
+        self._client = aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._url = url
+        self._replica_id = replica_id
+        self._max_backoff = max_backoff
+
+    async def run(self, on_move: OnMove, on_channels: OnChannels,
+                  on_reconnect: OnReconnect) -> None:
+        """redis-py's asyncio pub/sub does not re-subscribe after a lost connection, so this
+        loop does: a new subscription each time, then a reconcile for what was missed."""
+        delay = 0.1
+        first = True
+        while True:
+            client = aioredis.Redis.from_url(self._url, socket_connect_timeout=2,
+                                             health_check_interval=5)
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(NOTIFY_CHANNEL, CHANNELS_CHANNEL)
+                self.connected = True
+                delay = 0.1
+                if not first:
+                    on_reconnect()
+                first = False
+                while True:
+                    message = await pubsub.get_message(timeout=1.0)
+                    if message is not None:
+                        self._dispatch(message, on_move, on_channels)
+            except (aioredis.ConnectionError, aioredis.TimeoutError, OSError) as exc:
+                if self.connected:
+                    log.warning("lost the Redis subscription (%s); re-subscribing", exc)
+                self.connected = False
+                first = False
+            finally:
+                self.connected = False
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await client.aclose()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self._max_backoff)
+
+    @staticmethod
+    def _dispatch(message: dict[str, object], on_move: OnMove, on_channels: OnChannels) -> None:
+        channel = message["channel"]
+        data = message["data"]
+        try:
+            if channel in (NOTIFY_CHANNEL, NOTIFY_CHANNEL.encode()):
+                on_move(ProductionMove.from_json(data))  # type: ignore[arg-type]
+            else:
+                on_channels(str(json.loads(data)["workspace_id"]))  # type: ignore[arg-type]
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("ignoring a malformed notification (%s)", exc)
+
+    async def pointer(self, workspace_id: str) -> ProductionMove | None:
+        value = await self._client.hgetall(PRODUCTION_KEY.format(workspace_id))
+        if not value:
+            return None
+        digest = value[b"hash"]
+        return ProductionMove(workspace_id, int(value[b"version"]),
+                              digest.decode() if isinstance(digest, bytes) else digest)
+
+    async def report(self, workspace_id: str, report: dict[str, object], ttl: float) -> None:
+        await self._client.set(ROLLOUT_KEY.format(workspace_id, self._replica_id),
+                               json.dumps(report), px=int(ttl * 1000))
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+class BusNotifications(Notifications):
+    def __init__(self, bus: InProcessBus, replica_id: str) -> None:
+        self._bus = bus
+        self._replica_id = replica_id
+
+    async def run(self, on_move: OnMove, on_channels: OnChannels,
+                  on_reconnect: OnReconnect) -> None:
+        unsubscribe = self._bus.subscribe(on_move, on_channels)
+        self.connected = True
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self.connected = False
+            unsubscribe()
+
+    async def pointer(self, workspace_id: str) -> ProductionMove | None:
+        return self._bus.production.get(workspace_id)
+
+    async def report(self, workspace_id: str, report: dict[str, object], ttl: float) -> None:
+        self._bus.report(workspace_id, self._replica_id, report)

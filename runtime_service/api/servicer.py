@@ -1,0 +1,125 @@
+"""RuntimeService. Channel-facing RPCs read only the production store (in memory; the
+first request for a workspace loads it); the internal chat goes through ChatService, the
+only path that can reach a Draft."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import grpc
+from google.protobuf import timestamp_pb2
+
+from agentconfig.errors import NotFound, invalid
+from agentconfig.kinds import kind_by_enum
+from agentconfig.v1 import runtime_service_pb2 as rpb
+from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
+from runtime_service.domain.context import context_dict
+from runtime_service.domain.resolve import resolve_agent, resolve_target
+from runtime_service.domain.snapshot import ServingSnapshot
+from runtime_service.service.chat import ChatService, ChatTurn
+from runtime_service.service.loader import Loader
+from runtime_service.service.ports import Recorder, Turn
+from runtime_service.service.store import WorkspaceState
+
+Ctx = grpc.aio.ServicerContext[Any, Any]
+
+
+def _required(value: str, field: str) -> None:
+    if not value:
+        raise invalid(field, "is required", "REQUIRED")
+
+
+def _ts(value: datetime) -> timestamp_pb2.Timestamp:
+    out = timestamp_pb2.Timestamp()
+    out.FromDatetime(value)
+    return out
+
+
+class RuntimeServicer(rgrpc.RuntimeServiceServicer):
+    def __init__(self, loader: Loader, chat: ChatService, recorder: Recorder) -> None:
+        self._loader = loader
+        self._chat = chat
+        self._recorder = recorder
+        self._conversations = loader.conversations
+
+    async def _production(self, workspace_id: str, conversation_id: str,
+                          ) -> tuple[WorkspaceState, ServingSnapshot]:
+        _required(workspace_id, "workspace_id")
+        state = await self._loader.ensure(workspace_id)
+        return state, self._conversations.pick(state, conversation_id, time.monotonic())
+
+    def _record(self, snapshot: ServingSnapshot, conversation_id: str, channel_id: str,
+                agent_id: str) -> None:
+        if conversation_id:
+            self._recorder.record(Turn(conversation_id, snapshot.workspace_id, channel_id,
+                                       "channel", agent_id, snapshot.version,
+                                       snapshot.content_hash, 0, datetime.now(UTC)))
+
+    async def ResolveChannel(self, request: rpb.ResolveChannelRequest, context: Ctx,
+                             ) -> rpb.ResolveChannelResponse:
+        _required(request.channel_id, "channel_id")
+        state, snapshot = await self._production(request.workspace_id, request.conversation_id)
+        binding = state.channels.get(request.channel_id)
+        if binding is None:
+            raise NotFound(f"channel {request.channel_id!r} not found",
+                           reason="CHANNEL_NOT_FOUND")
+        ctx = context_dict(request.context, binding.channel_id, binding.type)
+        agent, squad = resolve_target(snapshot, binding.target_kind, binding.target_id, ctx)
+        self._record(snapshot, request.conversation_id, binding.channel_id, agent.agent_id)
+        return rpb.ResolveChannelResponse(agent=agent, served_from=snapshot.served_from,
+                                          squad=squad)
+
+    async def ResolveAgent(self, request: rpb.ResolveAgentRequest, context: Ctx,
+                           ) -> rpb.ResolveAgentResponse:
+        _required(request.agent_id, "agent_id")
+        _, snapshot = await self._production(request.workspace_id, request.conversation_id)
+        agent = resolve_agent(snapshot, request.agent_id, context_dict(request.context))
+        self._record(snapshot, request.conversation_id, "", agent.agent_id)
+        return rpb.ResolveAgentResponse(agent=agent, served_from=snapshot.served_from)
+
+    async def GetProductionSnapshot(self, request: rpb.GetProductionSnapshotRequest,
+                                    context: Ctx) -> rpb.GetProductionSnapshotResponse:
+        _, snapshot = await self._production(request.workspace_id, "")
+        if request.if_none_match and request.if_none_match == snapshot.content_hash:
+            return rpb.GetProductionSnapshotResponse(not_modified=True,
+                                                     served_from=snapshot.served_from)
+        return rpb.GetProductionSnapshotResponse(snapshot=snapshot.proto,
+                                                 served_from=snapshot.served_from)
+
+    async def WatchProduction(self, request: rpb.WatchProductionRequest, context: Ctx,
+                              ) -> AsyncIterator[rpb.WatchProductionResponse]:
+        state, snapshot = await self._production(request.workspace_id, "")
+        while True:
+            changed = state.changed
+            yield rpb.WatchProductionResponse(
+                served_from=snapshot.served_from,
+                snapshot=snapshot.proto if request.include_snapshot else None)
+            await changed.wait()
+            assert state.current is not None
+            snapshot = state.current
+
+    async def Chat(self, request: rpb.ChatRequest, context: Ctx) -> rpb.ChatResponse:
+        kind = kind_by_enum(request.target_kind)
+        if request.source == rpb.CHAT_SOURCE_UNSPECIFIED or request.source not in (
+                rpb.CHAT_SOURCE_DRAFT, rpb.CHAT_SOURCE_VERSION):
+            raise invalid("source", "must be CHAT_SOURCE_DRAFT or CHAT_SOURCE_VERSION",
+                          "REQUIRED")
+        return await self._chat.turn(ChatTurn(
+            request.workspace_id, kind.name if kind else "", request.target_id,
+            request.source == rpb.CHAT_SOURCE_DRAFT, request.version, request.message,
+            request.context, request.conversation_id))
+
+    async def GetReplicaStatus(self, request: rpb.GetReplicaStatusRequest, context: Ctx,
+                               ) -> rpb.GetReplicaStatusResponse:
+        reasons = self._loader.degraded_reasons()
+        return rpb.GetReplicaStatusResponse(
+            replica_id=self._loader.replica_id, degraded=bool(reasons),
+            degraded_reasons=reasons, workspaces=[
+                rpb.WorkspaceServing(workspace_id=s.workspace_id, version=s.current.version,
+                                     content_hash=s.current.content_hash,
+                                     load_time=_ts(s.current.loaded_at))
+                for s in sorted(self._loader.store.workspaces.values(),
+                                key=lambda s: s.workspace_id) if s.current is not None])

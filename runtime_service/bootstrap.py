@@ -1,0 +1,84 @@
+"""The one place that picks the runtime's concrete classes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from agentconfig.bus import InProcessBus
+from runtime_service.adapters.config_client import GrpcConfigSource
+from runtime_service.adapters.database import make_engine, migrate
+from runtime_service.adapters.disk_cache import DiskSnapshotCache
+from runtime_service.adapters.notifications import BusNotifications, RedisNotifications
+from runtime_service.adapters.recorder import NullRecorder, SqlRecorder
+from runtime_service.adapters.responders import (
+    DeterministicResponder,
+    OpenAICompatibleResponder,
+)
+from runtime_service.api.servicer import RuntimeServicer
+from runtime_service.service.chat import ChatService
+from runtime_service.service.conversations import Conversations
+from runtime_service.service.loader import Loader
+from runtime_service.service.ports import Notifications, Recorder, Responder
+from runtime_service.service.store import Store
+from runtime_service.settings import RuntimeSettings
+
+
+@dataclass
+class RuntimeApp:
+    settings: RuntimeSettings
+    loader: Loader
+    config: GrpcConfigSource
+    recorder: Recorder
+    servicer: RuntimeServicer
+    engine: AsyncEngine | None = None
+    _task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    async def start(self) -> None:
+        if self.engine is not None:
+            await migrate(self.engine)
+        if isinstance(self.recorder, SqlRecorder):
+            self.recorder.start()
+        self.loader.preload_from_disk()
+        self._task = asyncio.create_task(self.loader.run(), name="runtime-loader")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.recorder.close()
+        await self.loader.notifications.close()
+        await self.config.close()
+        if self.engine is not None:
+            await self.engine.dispose()
+
+
+def _responder(settings: RuntimeSettings) -> Responder:
+    if settings.responder == "openai":
+        return OpenAICompatibleResponder(settings.openai_base_url, settings.openai_api_key,
+                                         settings.openai_model)
+    return DeterministicResponder()
+
+
+def bootstrap(settings: RuntimeSettings, bus: InProcessBus | None = None) -> RuntimeApp:
+    notifications: Notifications
+    if settings.redis_url:
+        notifications = RedisNotifications(settings.redis_url, settings.replica_id)
+    else:
+        notifications = BusNotifications(bus or InProcessBus(), settings.replica_id)
+    config = GrpcConfigSource(settings.config_service, credential=settings.service_key)
+    engine = make_engine(settings.database_url) if settings.database_url else None
+    recorder: Recorder = SqlRecorder(engine) if engine is not None else NullRecorder()
+    conversations = Conversations(settings.conversation_idle_seconds, settings.policies(),
+                                  settings.conversation_policy)
+    loader = Loader(Store(), config, notifications, DiskSnapshotCache(settings.data_dir),
+                    conversations, replica_id=settings.replica_id,
+                    reconcile_seconds=settings.reconcile_seconds,
+                    report_seconds=settings.report_seconds)
+    chat = ChatService(config, _responder(settings), recorder)
+    return RuntimeApp(settings, loader, config, recorder,
+                      RuntimeServicer(loader, chat, recorder), engine)

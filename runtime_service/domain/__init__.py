@@ -1,0 +1,1 @@
+"""Pure: no gRPC calls, no Redis, no disk. Proto messages are plain data here."""

@@ -1,0 +1,140 @@
+"""An immutable, verified, pre-digested snapshot: everything the read path needs is
+computed once at load (entities by id, each agent's referenced entities, compiled
+conditions), so answering a request is lookups and condition evaluation only.
+
+A snapshot whose recomputed hash differs from the one it claims (or the one announced) is
+refused: the runtime never serves content it cannot verify.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+
+from agentconfig.canonical import entity_hash, snapshot_hash
+from agentconfig.conditions import Condition, ConditionError, compile_condition
+from agentconfig.kinds import entity_to_parts
+from agentconfig.v1 import entities_pb2 as pb
+from agentconfig.v1 import runtime_service_pb2 as rpb
+
+Key = tuple[str, str]
+
+
+class SnapshotCorrupt(ValueError):
+    """The content does not hash to what it claims."""
+
+
+@dataclass(frozen=True)
+class PreparedPrompt:
+    prompt_id: str
+    condition: Condition | None  # None: the condition does not compile (Draft only)
+    text: str
+    priority: int
+
+
+@dataclass(frozen=True)
+class PreparedAgent:
+    agent_id: str
+    static: rpb.ResolvedAgent  # everything but the context-dependent parts
+    prompts: tuple[PreparedPrompt, ...]
+
+
+@dataclass(frozen=True)
+class PreparedRule:
+    index: int
+    from_agent_id: str
+    to_agent_id: str
+    condition: Condition | None
+
+
+@dataclass(frozen=True)
+class PreparedSquad:
+    squad_id: str
+    entry_agent_id: str
+    members: frozenset[str]
+    rules: tuple[PreparedRule, ...]
+
+
+@dataclass(frozen=True)
+class ServingSnapshot:
+    workspace_id: str
+    version: int
+    draft_revision: int
+    content_hash: str
+    proto: pb.Snapshot
+    agents: Mapping[str, PreparedAgent]
+    squads: Mapping[str, PreparedSquad]
+    loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @cached_property
+    def served_from(self) -> rpb.ServedFrom:
+        return rpb.ServedFrom(workspace_id=self.workspace_id, version=self.version,
+                              content_hash=self.content_hash,
+                              draft_revision=self.draft_revision)
+
+
+def verify(snapshot: pb.Snapshot, expected_hash: str = "") -> dict[Key, pb.Entity]:
+    """The entities by key, once the hash over them matches what is claimed."""
+    entities: dict[Key, pb.Entity] = {}
+    manifest = []
+    for entity in snapshot.entities:
+        parts = entity_to_parts(entity)
+        if parts is None:
+            raise SnapshotCorrupt(f"entity {entity.id!r} has no spec")
+        kind, entity_id, spec = parts
+        entities[(kind.name, entity_id)] = entity
+        manifest.append((kind.name, entity_id, entity_hash(kind.name, entity_id, spec)))
+    actual = snapshot_hash(manifest)
+    for claimed in (snapshot.content_hash, expected_hash):
+        if claimed and claimed != actual:
+            raise SnapshotCorrupt(f"content hashes to {actual[:12]}, not {claimed[:12]}")
+    if not snapshot.content_hash:
+        raise SnapshotCorrupt("snapshot carries no content hash")
+    return entities
+
+
+def _condition(source: str) -> Condition | None:
+    try:
+        return compile_condition(source)
+    except ConditionError:
+        return None
+
+
+def _prepare_agent(agent_id: str, entity: pb.Entity, entities: Mapping[Key, pb.Entity],
+                   ) -> PreparedAgent:
+    agent = entity.agent
+
+    def refs(kind: str, ids: list[str]) -> list[pb.Entity]:
+        return [entities[(kind, i)] for i in ids if (kind, i) in entities]
+
+    static = rpb.ResolvedAgent(
+        agent_id=agent_id, agent=agent, effective_instructions=agent.instructions,
+        tools=refs("tool", list(agent.tool_ids)),
+        mcp_servers=refs("mcp_server", list(agent.mcp_server_ids)),
+        components=refs("component", list(agent.component_ids)))
+    if agent.voice_id and ("voice", agent.voice_id) in entities:
+        static.voice.CopyFrom(entities[("voice", agent.voice_id)])
+    prompts = [PreparedPrompt(e.id, _condition(e.conditional_prompt.condition),
+                              e.conditional_prompt.prompt, e.conditional_prompt.priority)
+               for e in refs("conditional_prompt", list(agent.conditional_prompt_ids))]
+    prompts.sort(key=lambda p: (-p.priority, p.prompt_id))
+    return PreparedAgent(agent_id, static, tuple(prompts))
+
+
+def _prepare_squad(squad_id: str, squad: pb.Squad) -> PreparedSquad:
+    rules = tuple(PreparedRule(i, r.from_agent_id, r.to_agent_id, _condition(r.condition))
+                  for i, r in enumerate(squad.handoff_rules))
+    return PreparedSquad(squad_id, squad.entry_agent_id, frozenset(squad.member_agent_ids),
+                         rules)
+
+
+def build(snapshot: pb.Snapshot, expected_hash: str = "") -> ServingSnapshot:
+    """Verify, then pre-digest. Raises SnapshotCorrupt."""
+    entities = verify(snapshot, expected_hash)
+    agents = {i: _prepare_agent(i, e, entities) for (k, i), e in entities.items()
+              if k == "agent"}
+    squads = {i: _prepare_squad(i, e.squad) for (k, i), e in entities.items() if k == "squad"}
+    return ServingSnapshot(snapshot.workspace_id, snapshot.version, snapshot.draft_revision,
+                           snapshot.content_hash, snapshot, agents, squads)

@@ -1,0 +1,44 @@
+"""Entry point: ``runtime-service`` serves until SIGINT/SIGTERM, then drains."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from agentconfig.grpc_server import Service, start_server, wait_for_signal
+from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
+from runtime_service.bootstrap import RuntimeApp, bootstrap
+from runtime_service.settings import RuntimeSettings
+
+log = logging.getLogger("runtime_service")
+SERVICE_NAME = "agentconfig.v1.RuntimeService"
+
+
+def service(app: RuntimeApp) -> Service:
+    return Service(SERVICE_NAME, app.servicer, rgrpc.add_RuntimeServiceServicer_to_server)
+
+
+async def serve(settings: RuntimeSettings) -> None:
+    app = bootstrap(settings)
+    await app.start()
+    running = await start_server(settings.listen, [service(app)],
+                                 max_message_bytes=settings.max_message_bytes)
+    log.info("runtime %s listening on %s (port %d)", settings.replica_id, settings.listen,
+             running.port)
+    try:
+        await wait_for_signal()
+    finally:
+        await running.stop(settings.shutdown_grace_seconds)
+        await app.stop()
+
+
+def main() -> None:
+    settings = RuntimeSettings()
+    logging.basicConfig(level=settings.log_level,
+                        format='{"t":"%(asctime)s","level":"%(levelname)s",'
+                               '"logger":"%(name)s","msg":"%(message)s"}')
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()

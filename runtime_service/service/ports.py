@@ -1,0 +1,108 @@
+"""What the runtime needs from the outside, as small interfaces; adapters implement them."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from agentconfig.bus import ProductionMove
+from agentconfig.v1 import entities_pb2 as pb
+from agentconfig.v1 import runtime_service_pb2 as rpb
+
+
+@dataclass(frozen=True)
+class ChannelBinding:
+    channel_id: str
+    type: str  # whatsapp | instagram | web_widget | api
+    target_kind: str  # agent | squad
+    target_id: str
+
+
+class ConfigSource(abc.ABC):
+    """The config service, reached over gRPC. Errors are agentconfig.errors: NotFound for
+    an unknown workspace or version, Unavailable when it cannot be reached."""
+
+    @abc.abstractmethod
+    async def production(self, workspace_id: str) -> pb.Snapshot: ...
+    @abc.abstractmethod
+    async def version(self, workspace_id: str, number: int) -> pb.Snapshot: ...
+    @abc.abstractmethod
+    async def draft(self, workspace_id: str) -> pb.Snapshot: ...
+    @abc.abstractmethod
+    async def channels(self, workspace_id: str) -> list[ChannelBinding]: ...
+    async def close(self) -> None:
+        return None
+
+
+OnMove = Callable[[ProductionMove], None]
+OnChannels = Callable[[str], None]
+OnReconnect = Callable[[], None]
+
+
+class Notifications(abc.ABC):
+    """Redis in the real topology, the in-process bus in the embedded mode."""
+
+    connected: bool = False
+
+    @abc.abstractmethod
+    async def run(self, on_move: OnMove, on_channels: OnChannels,
+                  on_reconnect: OnReconnect) -> None:
+        """Deliver notifications until cancelled, re-subscribing after any disconnect and
+        calling on_reconnect (so a reconcile can repair what was missed meanwhile)."""
+    @abc.abstractmethod
+    async def pointer(self, workspace_id: str) -> ProductionMove | None:
+        """The production pointer as the notifier holds it (for the reconcile)."""
+    @abc.abstractmethod
+    async def report(self, workspace_id: str, report: dict[str, object], ttl: float) -> None:
+        """Publish what this replica serves, expiring after ttl seconds."""
+    async def close(self) -> None:
+        return None
+
+
+class SnapshotCache(abc.ABC):
+    """Last-known-good snapshots on local disk."""
+
+    @abc.abstractmethod
+    def save(self, snapshot: pb.Snapshot) -> None: ...
+    @abc.abstractmethod
+    def load(self, workspace_id: str) -> pb.Snapshot | None: ...
+    @abc.abstractmethod
+    def workspaces(self) -> list[str]: ...
+
+
+class Responder(abc.ABC):
+    """Produces the internal chat's reply from the resolved configuration."""
+
+    @abc.abstractmethod
+    async def reply(self, agent: rpb.ResolvedAgent, message: str,
+                    context: rpb.ConversationContext) -> str: ...
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One answered turn: live data, recorded off the hot path."""
+
+    conversation_id: str
+    workspace_id: str
+    channel_id: str  # "" for the internal chat
+    source: str  # channel | chat
+    agent_id: str
+    version: int
+    content_hash: str
+    draft_revision: int
+    at: datetime
+
+
+class Recorder(abc.ABC):
+    @abc.abstractmethod
+    def record(self, turn: Turn) -> None:
+        """Must not block or raise: it is called on the read path."""
+    async def flush(self) -> None:
+        return None
+    async def close(self) -> None:
+        return None
+
+
+Sleep = Callable[[float], Awaitable[None]]

@@ -1,0 +1,46 @@
+"""Runtime settings from environment variables (prefix AGENTCONFIG_RUNTIME_)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _replica_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:4]}"
+
+
+class RuntimeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AGENTCONFIG_RUNTIME_", extra="ignore")
+
+    listen: str = "127.0.0.1:50052"
+    config_service: str = "127.0.0.1:50051"
+    # The runtime's credential for the config service (sent as a Bearer token).
+    service_key: str = ""
+    # Empty: the embedded mode's in-process bus (only inside `agentctl dev`).
+    redis_url: str = ""
+    # Where conversations and executions are recorded; empty: not recorded.
+    database_url: str = ""
+    data_dir: str = ".data/runtime"
+    replica_id: str = Field(default_factory=_replica_id)
+    reconcile_seconds: float = 3.0
+    report_seconds: float = 5.0
+    conversation_idle_seconds: float = 1800.0
+    conversation_policy: str = "pinned"
+    # Per-workspace overrides: "ws-a=latest,ws-b=pinned".
+    conversation_policies: str = ""
+    responder: str = "deterministic"  # or "openai"
+    openai_base_url: str = "http://127.0.0.1:8000/v1"
+    openai_api_key: str = ""
+    openai_model: str = ""
+    shutdown_grace_seconds: float = 5.0
+    max_message_bytes: int = 4 * 1024 * 1024
+    log_level: str = "INFO"
+
+    def policies(self) -> dict[str, str]:
+        pairs = [p.split("=", 1) for p in self.conversation_policies.split(",") if "=" in p]
+        return {k.strip(): v.strip() for k, v in pairs}
