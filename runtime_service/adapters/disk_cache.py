@@ -4,6 +4,7 @@ Reading does not trust the file: the loader verifies its hash before serving it.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tempfile
@@ -12,7 +13,7 @@ from pathlib import Path
 from google.protobuf.message import DecodeError
 
 from agentconfig.v1 import entities_pb2 as pb
-from runtime_service.service.ports import SnapshotCache
+from runtime_service.service.ports import ChannelBinding, SnapshotCache
 
 log = logging.getLogger(__name__)
 SUFFIX = ".snapshot.pb"
@@ -26,18 +27,33 @@ class DiskSnapshotCache(SnapshotCache):
     def path(self, workspace_id: str) -> Path:
         return self.folder / f"{workspace_id}{SUFFIX}"
 
-    def save(self, snapshot: pb.Snapshot) -> None:
-        target = self.path(snapshot.workspace_id)
+    def _write(self, target: Path, data: bytes) -> None:
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as out:
-                out.write(snapshot.SerializeToString(deterministic=True))
+                out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    def save(self, snapshot: pb.Snapshot) -> None:
+        self._write(self.path(snapshot.workspace_id),
+                    snapshot.SerializeToString(deterministic=True))
+
+    def save_channels(self, workspace_id: str, channels: list[ChannelBinding]) -> None:
+        rows = [[c.channel_id, c.type, c.target_kind, c.target_id] for c in channels]
+        self._write(self.folder / f"{workspace_id}.channels.json", json.dumps(rows).encode())
+
+    def load_channels(self, workspace_id: str) -> list[ChannelBinding]:
+        target = self.folder / f"{workspace_id}.channels.json"
+        try:
+            return [ChannelBinding(*map(str, row)) for row in json.loads(target.read_bytes())]
+        except (OSError, ValueError, TypeError) as exc:
+            log.warning("no usable channel bindings on disk for %s (%s)", workspace_id, exc)
+            return []
 
     def load(self, workspace_id: str) -> pb.Snapshot | None:
         target = self.path(workspace_id)

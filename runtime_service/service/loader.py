@@ -19,7 +19,12 @@ from agentconfig.errors import AgentConfigError, FailedPrecondition, NotFound, U
 from agentconfig.v1 import entities_pb2 as pb
 from runtime_service.domain.snapshot import SnapshotCorrupt, build
 from runtime_service.service.conversations import Conversations
-from runtime_service.service.ports import ConfigSource, Notifications, SnapshotCache
+from runtime_service.service.ports import (
+    ChannelBinding,
+    ConfigSource,
+    Notifications,
+    SnapshotCache,
+)
 from runtime_service.service.store import Store, WorkspaceState
 
 log = logging.getLogger(__name__)
@@ -83,9 +88,15 @@ class Loader:
             self.config_reachable = False
             raise
         self.config_reachable = True
-        state = self.store.state(workspace_id)
-        state.channels = {c.channel_id: c for c in channels}
+        await self._set_channels(workspace_id, channels)
         await self._install(snapshot, "")
+
+    async def _set_channels(self, workspace_id: str, channels: list[ChannelBinding]) -> None:
+        state = self.store.state(workspace_id)
+        bindings = {c.channel_id: c for c in channels}
+        if bindings != state.channels:
+            state.channels = bindings
+            await asyncio.to_thread(self.cache.save_channels, workspace_id, channels)
 
     def _load_from_disk(self, workspace_id: str) -> None:
         snapshot = self.cache.load(workspace_id)
@@ -101,7 +112,10 @@ class Loader:
             raise Unavailable(f"no usable snapshot of {workspace_id!r}: the disk copy does "
                               "not verify and the config service is unreachable",
                               reason="NO_SNAPSHOT") from None
-        self.store.state(workspace_id).swap(serving, from_disk=True)
+        state = self.store.state(workspace_id)
+        state.swap(serving, from_disk=True)
+        if not state.channels:
+            state.channels = {c.channel_id: c for c in self.cache.load_channels(workspace_id)}
         log.warning("serving %s v%d from the last-known-good disk copy", workspace_id,
                     serving.version)
 
@@ -158,9 +172,8 @@ class Loader:
         self._spawn(self.reconcile())
 
     async def refresh_channels(self, workspace_id: str) -> None:
-        with contextlib.suppress(Unavailable):
-            channels = await self.config.channels(workspace_id)
-            self.store.state(workspace_id).channels = {c.channel_id: c for c in channels}
+        with contextlib.suppress(Unavailable, NotFound):
+            await self._set_channels(workspace_id, await self.config.channels(workspace_id))
 
     async def reconcile(self) -> None:
         """Repair missed notifications: compare each loaded workspace with the pointer."""

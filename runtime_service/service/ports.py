@@ -62,12 +62,16 @@ class Notifications(abc.ABC):
 
 
 class SnapshotCache(abc.ABC):
-    """Last-known-good snapshots on local disk."""
+    """Last-known-good snapshots (and the channel bindings that go with them) on disk."""
 
     @abc.abstractmethod
     def save(self, snapshot: pb.Snapshot) -> None: ...
     @abc.abstractmethod
     def load(self, workspace_id: str) -> pb.Snapshot | None: ...
+    @abc.abstractmethod
+    def save_channels(self, workspace_id: str, channels: list[ChannelBinding]) -> None: ...
+    @abc.abstractmethod
+    def load_channels(self, workspace_id: str) -> list[ChannelBinding]: ...
     @abc.abstractmethod
     def workspaces(self) -> list[str]: ...
 

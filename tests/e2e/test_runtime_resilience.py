@@ -1,0 +1,117 @@
+"""Issue 3, items 3 and 7: reads survive the config service going away; a replica
+restarted meanwhile serves its last-known-good disk copy (and refuses a corrupted one);
+conversation records are live data that publish and rollback never touch."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+import grpc
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from agentconfig.v1 import config_service_pb2 as cpb
+from agentconfig.v1 import runtime_service_pb2 as rpb
+from runtime_service.adapters.recorder import SqlRecorder
+from tests.harness import workspace
+from tests.harness.servers import PostgresServer, RedisServer
+from tests.harness.services import ConfigHandle, start_config_service, start_runtime_service
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+async def _resolve(stub: object, ws: str) -> rpb.ResolveChannelResponse:
+    return await stub.ResolveChannel(rpb.ResolveChannelRequest(  # type: ignore[attr-defined, no-any-return]
+        workspace_id=ws, channel_id="web", context=rpb.ConversationContext(tags=["vip"])))
+
+
+async def test_config_service_down_disk_copy_and_corruption(
+        postgres: PostgresServer, redis_server: RedisServer, tmp_path: Path, ws_id: str,
+) -> None:
+    database = postgres.create_database(f"down_{uuid.uuid4().hex[:8]}")
+    config = await start_config_service(database, redis_server.url)
+    runtime = await start_runtime_service(config.address, redis_server.url,
+                                          str(tmp_path / "cache"))
+    await workspace.seed(config.stub, ws_id)
+    assert (await _resolve(runtime.stub, ws_id)).served_from.version == 1
+    await config.stop()
+
+    # reads keep succeeding from memory
+    for _ in range(50):
+        answer = await _resolve(runtime.stub, ws_id)
+        assert answer.served_from.version == 1
+    assert answer.agent.matched_conditional_prompt_ids == ["vip"]
+
+    # a replica restarted while the config service is down serves the disk copy, degraded
+    await runtime.stop()
+    restarted = await start_runtime_service(config.address, redis_server.url,
+                                            str(tmp_path / "cache"))
+    try:
+        answer = await _resolve(restarted.stub, ws_id)
+        assert answer.served_from.version == 1
+        status = await restarted.stub.GetReplicaStatus(rpb.GetReplicaStatusRequest())
+        assert status.degraded
+        assert any("last-known-good" in reason for reason in status.degraded_reasons)
+    finally:
+        await restarted.stop()
+
+    # a corrupted disk copy is refused, not served: nothing else -> UNAVAILABLE
+    snapshot_file = tmp_path / "cache" / f"{ws_id}.snapshot.pb"
+    raw = snapshot_file.read_bytes()
+    snapshot_file.write_bytes(raw.replace(b"You help customers politely.",
+                                          b"You help customers rudely!!!"))
+    corrupted = await start_runtime_service(config.address, redis_server.url,
+                                            str(tmp_path / "cache"))
+    try:
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await _resolve(corrupted.stub, ws_id)
+        assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+        status = await corrupted.stub.GetReplicaStatus(rpb.GetReplicaStatusRequest())
+        assert any("does not verify" in r or "refused" in r for r in status.degraded_reasons)
+    finally:
+        await corrupted.stop()
+
+
+async def _rows(url: str, ws: str) -> list[tuple[object, ...]]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            out = []
+            for table in ("runtime_conversations", "runtime_executions"):
+                result = await conn.execute(select(text("*")).select_from(text(table)).where(
+                    text("workspace_id = :ws")).order_by(text("1")), {"ws": ws})
+                out += [tuple(row) for row in result]
+            return out
+    finally:
+        await engine.dispose()
+
+
+async def test_conversation_records_survive_publish_and_rollback(
+        config: ConfigHandle, postgres_url: str, redis_server: RedisServer, tmp_path: Path,
+        ws_id: str) -> None:
+    runtime = await start_runtime_service(config.address, redis_server.url, str(tmp_path),
+                                          database_url=postgres_url)
+    try:
+        await workspace.seed(config.stub, ws_id)
+        for turn in range(3):
+            await runtime.stub.ResolveChannel(rpb.ResolveChannelRequest(
+                workspace_id=ws_id, channel_id="web", conversation_id="conv-1",
+                context=rpb.ConversationContext(turn=turn)))
+        recorder = runtime.app.recorder
+        assert isinstance(recorder, SqlRecorder)
+        await recorder.flush()
+        before = await _rows(postgres_url, ws_id)
+        assert len(before) == 4  # one conversation, three executions
+        assert {row[-4] for row in before[1:]} == {1}  # each turn names v1
+
+        await workspace.publish_all(config.stub, ws_id, workspace.entities("Be brief."), "v2")
+        await config.stub.RollbackToVersion(cpb.RollbackToVersionRequest(
+            workspace_id=ws_id, version=1, message="back"))
+        await asyncio.sleep(0.2)
+        await recorder.flush()
+        assert await _rows(postgres_url, ws_id) == before
+    finally:
+        await runtime.stop()
