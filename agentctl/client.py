@@ -1,0 +1,109 @@
+"""The connection to the config service: one synchronous channel, the generated stub, the
+metadata every call carries, and the translation of every failure into a CliError."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import grpc
+from google.protobuf.message import Message
+
+from agentconfig.v1 import config_service_pb2 as cpb
+from agentconfig.v1 import config_service_pb2_grpc as cgrpc
+from agentconfig.v1 import entities_pb2 as pb
+from agentctl.errors import Usage, from_rpc
+from agentctl.locate import Locator, recall
+from agentctl.settings import Settings
+
+Req = TypeVar("Req", bound=Message)
+Resp = TypeVar("Resp", bound=Message)
+TIMEOUT_SECONDS = 30.0
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+
+class Connection:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._channel: grpc.Channel | None = None
+        self._stub: cgrpc.ConfigServiceStub | None = None
+        self._locator: Locator | None = None
+
+    @property
+    def stub(self) -> cgrpc.ConfigServiceStub:
+        if self._stub is None:
+            self._channel = grpc.insecure_channel(self.settings.config_addr, options=[
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)])
+            self._stub = cgrpc.ConfigServiceStub(self._channel)
+        return self._stub
+
+    @property
+    def workspace(self) -> str:
+        if not self.settings.workspace:
+            raise Usage("no workspace: pass --workspace/-w, set AGENTCTL_WORKSPACE "
+                                   "or add `workspace:` to the config file")
+        return self.settings.workspace
+
+    @property
+    def locator(self) -> Locator:
+        """Names files for violations; ``apply`` replaces it with the files it read."""
+        if self._locator is None:
+            self._locator = Locator(recall(self.settings) if self.settings.workspace else {})
+        return self._locator
+
+    @locator.setter
+    def locator(self, value: Locator) -> None:
+        self._locator = value
+
+    def metadata(self) -> tuple[tuple[str, str], ...]:
+        out: list[tuple[str, str]] = []
+        if self.settings.key:
+            out.append(("authorization", f"Bearer {self.settings.key}"))
+        if self.settings.user:
+            out.append(("x-agentconfig-user", self.settings.user))
+        return tuple(out)
+
+    def call(self, method: grpc.UnaryUnaryMultiCallable[Req, Resp], request: Req) -> Resp:
+        try:
+            return method(request, metadata=self.metadata(), timeout=TIMEOUT_SECONDS)
+        except grpc.RpcError as exc:
+            raise from_rpc(exc, self.settings.config_addr, self.locator) from None
+
+    def close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+
+    # reads that page through everything -----------------------------------------------
+    def draft_entities(self, kind: pb.EntityKind.ValueType = pb.ENTITY_KIND_UNSPECIFIED,
+                       ) -> list[pb.DraftEntity]:
+        out: list[pb.DraftEntity] = []
+        token = ""
+        while True:
+            page = self.call(self.stub.ListDraftEntities, cpb.ListDraftEntitiesRequest(
+                workspace_id=self.workspace, kind=kind, page_size=500, page_token=token))
+            out += page.entities
+            token = page.next_page_token
+            if not token:
+                return out
+
+    def channels(self) -> list[cpb.Channel]:
+        out: list[cpb.Channel] = []
+        token = ""
+        while True:
+            page = self.call(self.stub.ListChannels, cpb.ListChannelsRequest(
+                workspace_id=self.workspace, page_size=500, page_token=token))
+            out += page.channels
+            token = page.next_page_token
+            if not token:
+                return out
+
+    def workspaces(self) -> list[cpb.Workspace]:
+        out: list[cpb.Workspace] = []
+        token = ""
+        while True:
+            page = self.call(self.stub.ListWorkspaces, cpb.ListWorkspacesRequest(
+                page_size=500, page_token=token))
+            out += page.workspaces
+            token = page.next_page_token
+            if not token:
+                return out

@@ -1,0 +1,34 @@
+"""The commands, one module per area. Each reads the Connection the global options built."""
+
+from __future__ import annotations
+
+import re
+
+import typer
+
+from agentconfig.kinds import Kind
+from agentctl.client import Connection
+from agentctl.entities import KIND_WORDS, kind_from_word
+from agentctl.errors import Usage
+
+
+def conn(ctx: typer.Context) -> Connection:
+    found = ctx.find_object(Connection)
+    if found is None:  # only when a command is invoked without the app's callback
+        raise Usage("no connection settings")
+    return found
+
+
+def parse_version(text: str) -> int:
+    """``v3`` or ``3`` -> 3."""
+    found = re.fullmatch(r"[vV]?(\d+)", text.strip())
+    if not found or int(found[1]) < 1:
+        raise typer.BadParameter(f"{text!r} is not a version (write v3 or 3)")
+    return int(found[1])
+
+
+def parse_kind(text: str) -> Kind:
+    kind = kind_from_word(text)
+    if kind is None:
+        raise typer.BadParameter(f"{text!r} is not a kind (one of {KIND_WORDS}, or plurals)")
+    return kind

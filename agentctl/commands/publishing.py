@@ -1,0 +1,110 @@
+"""Changing Production: ``publish -m MSG`` (review the diff, confirm, publish exactly the
+reviewed Draft revision) and ``rollback vN`` (restore vN into the Draft, review, publish;
+or ``--emergency``: one step)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from agentconfig.v1 import config_service_pb2 as cpb
+from agentctl import diffview
+from agentctl.client import Connection
+from agentctl.commands import conn, parse_version
+from agentctl.errors import CliError, Conflict
+from agentctl.output import console, note, say
+
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+def draft_diff(c: Connection) -> tuple[cpb.DiffDraftResponse, str]:
+    answer = c.call(c.stub.DiffDraft, cpb.DiffDraftRequest(workspace_id=c.workspace))
+    production = f"v{answer.production_version}" if answer.production_version \
+        else "nothing published yet"
+    return answer, f"Draft (revision {answer.draft_revision}) vs Production ({production})"
+
+
+def confirm(question: str) -> bool:
+    """False when the user says no or stdin is closed (no prompt can be answered)."""
+    try:
+        return typer.confirm(question, default=False, err=True)
+    except typer.Abort:
+        note("")
+        return False
+
+
+def published(version: cpb.Version) -> None:
+    line = Text(f"Published v{version.number}", style="bold green")
+    line.append(f"  hash {version.content_hash[:12]}  by {version.author}: {version.message}")
+    say(line)
+
+
+def publish_reviewed(c: Connection, revision: int, message: str) -> cpb.Version:
+    try:
+        return c.call(c.stub.PublishDraft, cpb.PublishDraftRequest(
+            workspace_id=c.workspace, reviewed_revision=revision, message=message,
+            request_id=str(uuid.uuid4()))).version
+    except Conflict as exc:
+        raise Conflict(f"the Draft changed since revision {revision} was reviewed; nothing "
+                       f"was published. Run `agentctl diff` and publish again ({exc})",
+                       exc.violations) from None
+
+
+def publish(ctx: typer.Context,
+            message: Annotated[str, typer.Option("--message", "-m", help="Why (required).")],
+            yes: YesOpt = False,
+            revision: Annotated[int | None, typer.Option(
+                "--revision", help="Publish only if the Draft is still at this revision "
+                "(as shown by `agentctl diff`).")] = None) -> None:
+    """Show the Draft vs Production diff, confirm, publish it as the next version."""
+    c = conn(ctx)
+    answer, title = draft_diff(c)
+    console.print(diffview.render(answer.diff, title))
+    if not answer.diff.entries:
+        say("Nothing to publish: the Draft matches Production.")
+        return
+    reviewed = revision if revision is not None else answer.draft_revision
+    if not yes and not confirm(f"Publish Draft revision {reviewed} as a new version?"):
+        raise CliError("not published")
+    published(publish_reviewed(c, reviewed, message))
+
+
+def rollback(ctx: typer.Context,
+             version: Annotated[int, typer.Argument(metavar="vN", parser=parse_version)],
+             message: Annotated[str | None, typer.Option("--message", "-m")] = None,
+             yes: YesOpt = False,
+             emergency: Annotated[bool, typer.Option(
+                 "--emergency", help="Restore and publish in one step (publisher role).",
+             )] = False) -> None:
+    """Put vN's content back: into the Draft (review, then publish), or straight to
+    Production with --emergency."""
+    c = conn(ctx)
+    text = message or f"rollback to v{version}"
+    if emergency:
+        published(c.call(c.stub.RollbackToVersion, cpb.RollbackToVersionRequest(
+            workspace_id=c.workspace, version=version, message=text,
+            request_id=str(uuid.uuid4()))).version)
+        return
+    draft = c.call(c.stub.GetDraft, cpb.GetDraftRequest(workspace_id=c.workspace)).draft
+    restored = c.call(c.stub.RestoreVersion, cpb.RestoreVersionRequest(
+        workspace_id=c.workspace, version=version, draft_revision=draft.revision))
+    say(f"Draft now holds v{version}'s content (revision {restored.draft_revision}); "
+        f"the replaced Draft is kept as backup {restored.backup_id}")
+    answer, title = draft_diff(c)
+    console.print(diffview.render(answer.diff, title))
+    if not answer.diff.entries:
+        say("Nothing to publish: Production already has this content.")
+        return
+    if yes or confirm(f"Publish v{version}'s content as a new version?"):
+        published(publish_reviewed(c, answer.draft_revision, text))
+    else:
+        note(f"Not published. Review with `agentctl diff`, then `agentctl publish -m "
+             f"\"{text}\"`.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(publish)
+    app.command()(rollback)

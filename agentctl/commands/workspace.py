@@ -1,0 +1,40 @@
+"""``workspace create ID`` and ``workspace list``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from agentconfig.v1 import config_service_pb2 as cpb
+from agentctl.commands import conn
+from agentctl.output import OUTPUT_OPTION, Output, as_dict, emit, row, say, table, when
+
+app = typer.Typer(no_args_is_help=True, help="Create and list workspaces.")
+
+
+@app.command("create")
+def create(ctx: typer.Context, workspace_id: Annotated[str, typer.Argument(metavar="ID")],
+           name: Annotated[str, typer.Option("--name", help="Display name.")] = "") -> None:
+    """Create a workspace (2-63 characters: lowercase letters, digits and '-')."""
+    c = conn(ctx)
+    created = c.call(c.stub.CreateWorkspace, cpb.CreateWorkspaceRequest(
+        workspace_id=workspace_id, display_name=name)).workspace
+    say(f"created workspace {created.workspace_id}")
+
+
+@app.command("list")
+def list_(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
+    """List the workspaces."""
+    rows = conn(ctx).workspaces()
+
+    def draw() -> Table:
+        t = table("ID", "NAME", "DRAFT REV", "PRODUCTION", "LATEST", "CREATED (UTC)")
+        for w in rows:
+            row(t, w.workspace_id, w.display_name, w.draft_revision,
+                f"v{w.production_version}" if w.production_version else "-",
+                f"v{w.latest_version}" if w.latest_version else "-", when(w.create_time))
+        return t
+
+    emit([as_dict(w) for w in rows], output, draw)

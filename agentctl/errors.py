@@ -1,0 +1,150 @@
+"""What the CLI reports as one clear line (never a traceback), with its exit code, and the
+one place where gRPC failures are translated into it.
+
+    CliError                 exit 1: anything else (permission denied, server error ...)
+    ├── Usage                exit 2: a usage mistake found after parsing (click's own
+    │                                usage errors exit 2 as well)
+    ├── Conflict             exit 3: ABORTED (stale revision or etag), ALREADY_EXISTS
+    ├── Invalid              exit 4: FAILED_PRECONDITION, INVALID_ARGUMENT with violations,
+    │                                a YAML file that does not parse, a Draft that does not
+    │                                validate; carries each violation
+    ├── NotFound             exit 5
+    └── Unreachable          exit 6: UNAVAILABLE or DEADLINE_EXCEEDED; names the address
+
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+
+class Exit(IntEnum):
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    CONFLICT = 3
+    INVALID = 4
+    NOT_FOUND = 5
+    UNAVAILABLE = 6
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One problem, already located: ``where`` names the file and entity when known."""
+    where: str
+    field: str
+    description: str
+    reason: str = ""
+
+    def line(self) -> str:
+        place = ": ".join(p for p in (self.where, self.field) if p)
+        suffix = f" ({self.reason})" if self.reason else ""
+        return f"{place}: {self.description}{suffix}" if place else self.description + suffix
+
+
+@dataclass
+class CliError(Exception):
+    message: str
+    violations: list[Violation] = field(default_factory=list)
+    exit_code: Exit = Exit.ERROR
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class Usage(CliError):
+    def __init__(self, message: str, violations: list[Violation] | None = None) -> None:
+        super().__init__(message, violations or [], Exit.USAGE)
+
+
+class Conflict(CliError):
+    def __init__(self, message: str, violations: list[Violation] | None = None) -> None:
+        super().__init__(message, violations or [], Exit.CONFLICT)
+
+
+class Invalid(CliError):
+    def __init__(self, message: str, violations: list[Violation] | None = None) -> None:
+        super().__init__(message, violations or [], Exit.INVALID)
+
+
+class NotFound(CliError):
+    def __init__(self, message: str, violations: list[Violation] | None = None) -> None:
+        super().__init__(message, violations or [], Exit.NOT_FOUND)
+
+
+class Unreachable(CliError):
+    def __init__(self, message: str, violations: list[Violation] | None = None) -> None:
+        super().__init__(message, violations or [], Exit.UNAVAILABLE)
+
+
+ErrorClass = type[CliError] | Callable[[str, "list[Violation] | None"], CliError]
+
+# Every status code a server can answer with; a test checks none is missing.
+STATUS_ERRORS: dict[grpc.StatusCode, ErrorClass] = {
+    grpc.StatusCode.ABORTED: Conflict,
+    grpc.StatusCode.ALREADY_EXISTS: Conflict,
+    grpc.StatusCode.FAILED_PRECONDITION: Invalid,
+    grpc.StatusCode.NOT_FOUND: NotFound,
+    grpc.StatusCode.UNAVAILABLE: Unreachable,
+    grpc.StatusCode.DEADLINE_EXCEEDED: Unreachable,
+    grpc.StatusCode.INVALID_ARGUMENT: CliError,  # Invalid when it carries violations
+    grpc.StatusCode.PERMISSION_DENIED: CliError,
+    grpc.StatusCode.UNAUTHENTICATED: CliError,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: CliError,
+    grpc.StatusCode.CANCELLED: CliError,
+    grpc.StatusCode.UNKNOWN: CliError,
+    grpc.StatusCode.OUT_OF_RANGE: CliError,
+    grpc.StatusCode.UNIMPLEMENTED: CliError,
+    grpc.StatusCode.INTERNAL: CliError,
+    grpc.StatusCode.DATA_LOSS: CliError,
+}
+
+# How a violation's raw field path is turned into "file: entity" and a field inside it.
+Locate = Callable[[str], tuple[str, str]]
+
+
+def _no_location(field_path: str) -> tuple[str, str]:
+    return "", field_path
+
+
+def from_rpc(exc: grpc.RpcError, address: str, locate: Locate = _no_location) -> CliError:
+    """The CliError for a failed call to the server at ``address``."""
+    code: grpc.StatusCode = exc.code()
+    message: str = exc.details() or code.name
+    reason, raw = _details(exc)
+    violations = [Violation(*locate(f.field), f.description, f.reason) for f in raw]
+    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) and not reason:
+        return Unreachable(f"cannot reach the config service at {address} ({message})")
+    text = f"{message} ({reason})" if reason else message
+    if code == grpc.StatusCode.INVALID_ARGUMENT and violations:
+        return Invalid(text, violations)
+    if code in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED):
+        text += " - check --key / AGENTCTL_KEY"
+    return STATUS_ERRORS.get(code, CliError)(text, violations)
+
+
+def _details(exc: grpc.RpcError,
+             ) -> tuple[str, list[error_details_pb2.BadRequest.FieldViolation]]:
+    try:
+        status = rpc_status.from_call(exc)  # type: ignore[arg-type]
+    except ValueError:  # details that do not match the status: ignore them
+        return "", []
+    if status is None:
+        return "", []
+    reason, violations = "", []
+    for detail in status.details:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            reason = info.reason
+        elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            violations.extend(bad.field_violations)
+    return reason, list(violations)

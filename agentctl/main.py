@@ -1,0 +1,84 @@
+"""The ``agentctl`` console script: global connection options, the command groups, and the
+one boundary where every error becomes a single line on stderr and an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any
+
+import grpc
+import typer
+from rich.text import Text
+
+from agentctl.client import Connection
+from agentctl.commands import channels, draft, export, publishing, versions, workspace
+from agentctl.errors import CliError, from_rpc
+from agentctl.output import err_console
+from agentctl.settings import DEFAULTS, resolve
+
+
+class App(typer.Typer):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except CliError as exc:
+            fail(exc)
+        except grpc.RpcError as exc:  # a call that did not go through Connection.call
+            fail(from_rpc(exc, "the server"))
+        except KeyboardInterrupt:
+            err_console.print(Text("interrupted", style="red"))
+            sys.exit(130)
+        except Exception as exc:
+            if os.environ.get("AGENTCTL_DEBUG"):
+                raise
+            fail(CliError(f"unexpected {type(exc).__name__}: {exc} "
+                          "(set AGENTCTL_DEBUG=1 for details)"))
+
+
+def fail(exc: CliError) -> None:
+    line = Text("error: ", style="bold red")
+    line.append(exc.message)
+    err_console.print(line, soft_wrap=True)
+    for violation in exc.violations:
+        err_console.print(Text("  " + violation.line()), soft_wrap=True)
+    sys.exit(int(exc.exit_code))
+
+
+app = App(name="agentctl", no_args_is_help=True, pretty_exceptions_enable=False,
+          add_completion=False, rich_markup_mode=None,
+          help="Edit, validate, diff, publish and roll back versioned agent configuration.")
+
+
+@app.callback()
+def connect(
+    ctx: typer.Context,
+    config_addr: Annotated[str | None, typer.Option(
+        "--config-addr", envvar="AGENTCTL_CONFIG_ADDR", show_default=False,
+        help=f"Config service host:port [default: {DEFAULTS['config_addr']}].")] = None,
+    runtime_addr: Annotated[str | None, typer.Option(
+        "--runtime-addr", envvar="AGENTCTL_RUNTIME_ADDR", show_default=False,
+        help=f"Runtime service host:port [default: {DEFAULTS['runtime_addr']}].")] = None,
+    workspace_id: Annotated[str | None, typer.Option(
+        "--workspace", "-w", envvar="AGENTCTL_WORKSPACE", help="Workspace id.")] = None,
+    key: Annotated[str | None, typer.Option(
+        "--key", envvar="AGENTCTL_KEY", help="API key, sent as `authorization: Bearer`.")] = None,
+    user: Annotated[str | None, typer.Option(
+        "--user", envvar="AGENTCTL_USER", help="Author recorded for edits and publishes.",
+    )] = None,
+) -> None:
+    """Connection options come from flags, then AGENTCTL_* variables, then the config file
+    (~/.config/agentctl/config.yaml or $AGENTCTL_CONFIG)."""
+    settings = resolve({"config_addr": config_addr, "runtime_addr": runtime_addr,
+                        "workspace": workspace_id, "key": key, "user": user})
+    connection = Connection(settings)
+    ctx.obj = connection
+    ctx.call_on_close(connection.close)
+
+
+app.add_typer(workspace.app, name="workspace")
+app.add_typer(channels.app, name="channels")
+draft.register(app)
+versions.register(app)
+publishing.register(app)
+export.register(app)
