@@ -16,6 +16,7 @@ from config_service.domain.validation import validate_draft
 from config_service.service.common import (
     bump_revision,
     check_author,
+    check_version_number,
     manifest_hash,
     now,
     production_manifest,
@@ -33,8 +34,8 @@ class PublishRequest:
     message: str
     author: str
     request_id: str
-    reviewed_revision: int = 0
-    restore_version: int = 0  # set for a one-step rollback
+    reviewed_revision: int | None = None  # None: a one-step rollback (no Draft reviewed)
+    restore_version: int = 0  # the version a one-step rollback restores
 
 
 def _check(req: PublishRequest) -> None:
@@ -44,7 +45,9 @@ def _check(req: PublishRequest) -> None:
     if len(req.request_id) > L.MAX_REQUEST_ID:
         raise invalid("request_id", f"is longer than {L.MAX_REQUEST_ID} characters",
                       "TOO_LONG")
-    if not req.restore_version and req.reviewed_revision <= 0:
+    if req.reviewed_revision is None:
+        check_version_number(req.restore_version)
+    elif req.reviewed_revision <= 0:
         raise invalid("reviewed_revision", "is required: the Draft revision you reviewed "
                       "(DiffDraft returns it)", "REQUIRED")
 
@@ -58,7 +61,7 @@ async def publish(uowf: UnitOfWorkFactory, announcer: Announcer, req: PublishReq
             earlier = await uow.repo.version_by_request(ws.id, req.request_id)
             if earlier is not None:
                 return earlier
-        if req.restore_version:
+        if req.reviewed_revision is None:
             version = await _rollback(uow, ws, req)
         else:
             version = await _publish_draft(uow, ws, req)
