@@ -1,0 +1,63 @@
+"""For every ConfigService RPC that names a workspace: an otherwise well-formed request, so
+that the only thing wrong is a workspace that does not exist."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from google.protobuf.message import Message
+
+from agentconfig.v1 import config_service_pb2 as cpb
+from agentconfig.v1 import entities_pb2 as pb
+from tests.harness import builders as b
+
+AGENT = pb.ENTITY_KIND_AGENT
+
+
+def all_methods() -> set[str]:
+    service = cpb.DESCRIPTOR.services_by_name["ConfigService"]
+    return {m.name for m in service.methods}
+
+
+def _channel() -> cpb.Channel:
+    return cpb.Channel(channel_id="web", type=cpb.CHANNEL_TYPE_API, target_kind=AGENT,
+                       target_id="support", etag="e")
+
+
+REQUESTS: dict[str, Callable[[str], Message]] = {
+    "GetWorkspace": lambda ws: cpb.GetWorkspaceRequest(workspace_id=ws),
+    "GetDraft": lambda ws: cpb.GetDraftRequest(workspace_id=ws),
+    "ListDraftEntities": lambda ws: cpb.ListDraftEntitiesRequest(workspace_id=ws),
+    "GetDraftEntity": lambda ws: cpb.GetDraftEntityRequest(
+        workspace_id=ws, kind=AGENT, entity_id="support"),
+    "CreateDraftEntity": lambda ws: cpb.CreateDraftEntityRequest(
+        workspace_id=ws, entity=b.voice()),
+    "UpdateDraftEntity": lambda ws: cpb.UpdateDraftEntityRequest(
+        workspace_id=ws, entity=b.voice(), etag="e"),
+    "DeleteDraftEntity": lambda ws: cpb.DeleteDraftEntityRequest(
+        workspace_id=ws, kind=AGENT, entity_id="support", etag="e"),
+    "ApplyDraftEntities": lambda ws: cpb.ApplyDraftEntitiesRequest(
+        workspace_id=ws, entities=[b.voice()]),
+    "ValidateDraft": lambda ws: cpb.ValidateDraftRequest(workspace_id=ws),
+    "GetDraftSnapshot": lambda ws: cpb.GetDraftSnapshotRequest(workspace_id=ws),
+    "DiffDraft": lambda ws: cpb.DiffDraftRequest(workspace_id=ws),
+    "DiffVersions": lambda ws: cpb.DiffVersionsRequest(
+        workspace_id=ws, from_version=1, to_version=2),
+    "PublishDraft": lambda ws: cpb.PublishDraftRequest(workspace_id=ws, reviewed_revision=1),
+    "ListVersions": lambda ws: cpb.ListVersionsRequest(workspace_id=ws),
+    "GetVersion": lambda ws: cpb.GetVersionRequest(workspace_id=ws, version=1),
+    "GetProduction": lambda ws: cpb.GetProductionRequest(workspace_id=ws),
+    "RestoreVersion": lambda ws: cpb.RestoreVersionRequest(
+        workspace_id=ws, version=1, draft_revision=1),
+    "ListDraftBackups": lambda ws: cpb.ListDraftBackupsRequest(workspace_id=ws),
+    "RestoreDraftBackup": lambda ws: cpb.RestoreDraftBackupRequest(
+        workspace_id=ws, backup_id="b", draft_revision=1),
+    "RollbackToVersion": lambda ws: cpb.RollbackToVersionRequest(workspace_id=ws, version=1),
+    "GetRolloutStatus": lambda ws: cpb.GetRolloutStatusRequest(workspace_id=ws),
+    "CreateChannel": lambda ws: cpb.CreateChannelRequest(workspace_id=ws, channel=_channel()),
+    "GetChannel": lambda ws: cpb.GetChannelRequest(workspace_id=ws, channel_id="web"),
+    "ListChannels": lambda ws: cpb.ListChannelsRequest(workspace_id=ws),
+    "UpdateChannel": lambda ws: cpb.UpdateChannelRequest(workspace_id=ws, channel=_channel()),
+    "DeleteChannel": lambda ws: cpb.DeleteChannelRequest(
+        workspace_id=ws, channel_id="web", etag="e"),
+}
