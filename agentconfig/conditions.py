@@ -30,13 +30,31 @@ class Condition:
     source: str
     program: Any
 
-    def evaluate(self, context: Mapping[str, Any]) -> bool:
+    def evaluate(self, context: Mapping[str, Any] | Activation) -> bool:
         """True only for a boolean true; an evaluation error (missing key, wrong type) is
         false, so a condition over data a conversation lacks never fires by accident."""
+        bound = context.bound if isinstance(context, Activation) else dict(context)
         try:
-            return self.program.execute(dict(context)) is True
+            return self.program.execute(bound) is True
         except Exception:
             return False
+
+
+class Activation:
+    """One request's context, converted to CEL values once and shared by every condition
+    evaluated for that request (the conversion costs more than evaluating)."""
+
+    __slots__ = ("_bound", "context")
+
+    def __init__(self, context: Mapping[str, Any]) -> None:
+        self.context = context
+        self._bound: Any = None
+
+    @property
+    def bound(self) -> Any:
+        if self._bound is None:
+            self._bound = cel.Context(dict(self.context))
+        return self._bound
 
 
 @lru_cache(maxsize=4096)

@@ -76,7 +76,11 @@ Behavior = Callable[[Any, Any], Any]
 
 class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
     """Turns domain errors into statuses and anything unexpected into a logged INTERNAL with
-    an incident id: a caller never sees a stack trace."""
+    an incident id: a caller never sees a stack trace. Wrapped handlers are built once per
+    method: this sits on the runtime's hot path."""
+
+    def __init__(self) -> None:
+        self._wrapped: dict[str, grpc.RpcMethodHandler[Any, Any] | None] = {}
 
     async def intercept_service(
         self,
@@ -84,10 +88,20 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
                                Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[Any, Any] | None:
+        method = handler_call_details.method
+        if method in self._wrapped:
+            return self._wrapped[method]
         handler = await continuation(handler_call_details)
+        wrapped = self._wrap(handler, method)
+        if handler is not None:
+            self._wrapped[method] = wrapped
+        return wrapped
+
+    @staticmethod
+    def _wrap(handler: grpc.RpcMethodHandler[Any, Any] | None, method: str,
+              ) -> grpc.RpcMethodHandler[Any, Any] | None:
         if handler is None:
             return handler
-        method = handler_call_details.method
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 _wrap_unary(handler.unary_unary, method),

@@ -32,7 +32,6 @@ class RedisNotifications(Notifications):
         """redis-py's asyncio pub/sub does not re-subscribe after a lost connection, so this
         loop does: a new subscription each time, then a reconcile for what was missed."""
         delay = 0.1
-        first = True
         while True:
             client = aioredis.Redis.from_url(self._url, socket_connect_timeout=2,
                                              health_check_interval=5)
@@ -41,9 +40,7 @@ class RedisNotifications(Notifications):
                 await pubsub.subscribe(NOTIFY_CHANNEL, CHANNELS_CHANNEL)
                 self.connected = True
                 delay = 0.1
-                if not first:
-                    on_reconnect()
-                first = False
+                on_reconnect()  # whatever moved before this subscription existed
                 while True:
                     message = await pubsub.get_message(timeout=1.0)
                     if message is not None:
@@ -52,7 +49,6 @@ class RedisNotifications(Notifications):
                 if self.connected:
                     log.warning("lost the Redis subscription (%s); re-subscribing", exc)
                 self.connected = False
-                first = False
             finally:
                 self.connected = False
                 await pubsub.aclose()  # type: ignore[no-untyped-call]

@@ -17,7 +17,7 @@ from agentconfig.kinds import kind_by_enum
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
 from runtime_service.domain.context import context_dict
-from runtime_service.domain.resolve import resolve_agent, resolve_target
+from runtime_service.domain.resolve import channel_answer, resolve_agent
 from runtime_service.domain.snapshot import ServingSnapshot
 from runtime_service.service.chat import ChatService, ChatTurn
 from runtime_service.service.loader import Loader
@@ -44,11 +44,16 @@ class RuntimeServicer(rgrpc.RuntimeServiceServicer):
         self._chat = chat
         self._recorder = recorder
         self._conversations = loader.conversations
+        self._store = loader.store
 
     async def _production(self, workspace_id: str, conversation_id: str,
                           ) -> tuple[WorkspaceState, ServingSnapshot]:
-        _required(workspace_id, "workspace_id")
-        state = await self._loader.ensure(workspace_id)
+        state = self._store.get(workspace_id)
+        if state is None or state.current is None:  # first use: the only await with I/O
+            _required(workspace_id, "workspace_id")
+            state = await self._loader.ensure(workspace_id)
+        if not conversation_id:
+            return state, state.current  # type: ignore[return-value]
         return state, self._conversations.pick(state, conversation_id, time.monotonic())
 
     def _record(self, snapshot: ServingSnapshot, conversation_id: str, channel_id: str,
@@ -67,10 +72,10 @@ class RuntimeServicer(rgrpc.RuntimeServiceServicer):
             raise NotFound(f"channel {request.channel_id!r} not found",
                            reason="CHANNEL_NOT_FOUND")
         ctx = context_dict(request.context, binding.channel_id, binding.type)
-        agent, squad = resolve_target(snapshot, binding.target_kind, binding.target_id, ctx)
-        self._record(snapshot, request.conversation_id, binding.channel_id, agent.agent_id)
-        return rpb.ResolveChannelResponse(agent=agent, served_from=snapshot.served_from,
-                                          squad=squad)
+        answer = channel_answer(snapshot, binding.target_kind, binding.target_id, ctx)
+        self._record(snapshot, request.conversation_id, binding.channel_id,
+                     answer.agent.agent_id)
+        return answer
 
     async def ResolveAgent(self, request: rpb.ResolveAgentRequest, context: Ctx,
                            ) -> rpb.ResolveAgentResponse:

@@ -1,42 +1,55 @@
 """Resolution against a snapshot: which agent answers (squad hand-off rules) and with which
 effective instructions (conditional prompts, highest priority first). Pure and fast: it
-runs on every gateway request."""
+runs on every gateway request. Conditions share one CEL activation per request, and
+answers are memoised per snapshot by what the conditions decided, so a repeated outcome
+costs a dictionary lookup instead of building messages."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from agentconfig.conditions import Activation
 from agentconfig.errors import FailedPrecondition, NotFound
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from runtime_service.domain.snapshot import PreparedAgent, PreparedSquad, ServingSnapshot
 
+MAX_MEMO = 4096
 
-def resolve_agent(snapshot: ServingSnapshot, agent_id: str, context: Mapping[str, Any],
-                  ) -> rpb.ResolvedAgent:
+
+def _agent(snapshot: ServingSnapshot, agent_id: str) -> PreparedAgent:
     prepared = snapshot.agents.get(agent_id)
     if prepared is None:
         raise NotFound(f"agent {agent_id!r} is not in v{snapshot.version} of "
                        f"{snapshot.workspace_id!r}", reason="AGENT_NOT_FOUND",
                        metadata={"agent_id": agent_id, "version": str(snapshot.version)})
-    return apply_prompts(prepared, context)
+    return prepared
 
 
-def apply_prompts(prepared: PreparedAgent, context: Mapping[str, Any]) -> rpb.ResolvedAgent:
+def matched_prompts(prepared: PreparedAgent, activation: Activation) -> tuple[int, ...]:
+    return tuple(i for i, p in enumerate(prepared.prompts)
+                 if p.condition is not None and p.condition.evaluate(activation))
+
+
+def build_agent(prepared: PreparedAgent, matched: tuple[int, ...]) -> rpb.ResolvedAgent:
     out = rpb.ResolvedAgent()
     out.CopyFrom(prepared.static)
-    if not prepared.prompts:
-        return out
-    matched = [p for p in prepared.prompts
-               if p.condition is not None and p.condition.evaluate(context)]
     if matched:
+        prompts = [prepared.prompts[i] for i in matched]
         out.effective_instructions = "\n\n".join(
-            [prepared.static.agent.instructions, *(p.text for p in matched)])
-        out.matched_conditional_prompt_ids.extend(p.prompt_id for p in matched)
+            [prepared.static.agent.instructions, *(p.text for p in prompts)])
+        out.matched_conditional_prompt_ids.extend(p.prompt_id for p in prompts)
     return out
 
 
-def pick_squad_agent(squad: PreparedSquad, context: Mapping[str, Any], current: str = "",
+def resolve_agent(snapshot: ServingSnapshot, agent_id: str,
+                  context: Mapping[str, Any] | Activation) -> rpb.ResolvedAgent:
+    prepared = _agent(snapshot, agent_id)
+    activation = context if isinstance(context, Activation) else Activation(context)
+    return build_agent(prepared, matched_prompts(prepared, activation))
+
+
+def pick_squad_agent(squad: PreparedSquad, activation: Activation, current: str = "",
                      ) -> rpb.SquadTrace:
     """The first rule (in order) that applies to the answering member and whose condition
     holds hands over; otherwise the current member (the entry agent at the start) answers."""
@@ -44,7 +57,7 @@ def pick_squad_agent(squad: PreparedSquad, context: Mapping[str, Any], current: 
     for rule in squad.rules:
         if rule.from_agent_id and rule.from_agent_id != speaker:
             continue
-        if rule.condition is not None and rule.condition.evaluate(context):
+        if rule.condition is not None and rule.condition.evaluate(activation):
             return rpb.SquadTrace(squad_id=squad.squad_id, entry_agent_id=squad.entry_agent_id,
                                   handoff_rule_index=rule.index,
                                   answering_agent_id=rule.to_agent_id)
@@ -52,18 +65,48 @@ def pick_squad_agent(squad: PreparedSquad, context: Mapping[str, Any], current: 
                           handoff_rule_index=-1, answering_agent_id=speaker)
 
 
-def resolve_target(snapshot: ServingSnapshot, kind: str, target_id: str,
-                   context: Mapping[str, Any]) -> tuple[rpb.ResolvedAgent, rpb.SquadTrace | None]:
-    """An agent, or the member of a squad that answers."""
-    if kind == "agent":
-        return resolve_agent(snapshot, target_id, context), None
+def _squad(snapshot: ServingSnapshot, target_id: str, activation: Activation,
+           ) -> tuple[PreparedAgent, rpb.SquadTrace]:
     squad = snapshot.squads.get(target_id)
     if squad is None:
         raise NotFound(f"squad {target_id!r} is not in v{snapshot.version} of "
                        f"{snapshot.workspace_id!r}", reason="SQUAD_NOT_FOUND")
-    trace = pick_squad_agent(squad, context)
+    trace = pick_squad_agent(squad, activation)
     if trace.answering_agent_id not in snapshot.agents:
         raise FailedPrecondition(f"squad {target_id!r} hands over to agent "
                                  f"{trace.answering_agent_id!r}, which is missing",
                                  reason="AGENT_MISSING")
-    return resolve_agent(snapshot, trace.answering_agent_id, context), trace
+    return snapshot.agents[trace.answering_agent_id], trace
+
+
+def resolve_target(snapshot: ServingSnapshot, kind: str, target_id: str,
+                   context: Mapping[str, Any]) -> tuple[rpb.ResolvedAgent, rpb.SquadTrace | None]:
+    """An agent, or the member of a squad that answers."""
+    activation = Activation(context)
+    if kind == "agent":
+        return resolve_agent(snapshot, target_id, activation), None
+    prepared, trace = _squad(snapshot, target_id, activation)
+    return build_agent(prepared, matched_prompts(prepared, activation)), trace
+
+
+def channel_answer(snapshot: ServingSnapshot, kind: str, target_id: str,
+                   context: Mapping[str, Any]) -> rpb.ResolveChannelResponse:
+    """The full response for a channel, memoised per snapshot by the conditions' outcome.
+    The returned message is shared: callers must not modify it."""
+    activation = Activation(context)
+    trace: rpb.SquadTrace | None = None
+    if kind == "agent":
+        prepared = _agent(snapshot, target_id)
+        rule = -2
+    else:
+        prepared, trace = _squad(snapshot, target_id, activation)
+        rule = trace.handoff_rule_index
+    matched = matched_prompts(prepared, activation)
+    key = (kind, target_id, rule, prepared.agent_id, matched)
+    cached = snapshot.memo.get(key)
+    if cached is None:
+        cached = rpb.ResolveChannelResponse(agent=build_agent(prepared, matched),
+                                            served_from=snapshot.served_from, squad=trace)
+        if len(snapshot.memo) < MAX_MEMO:
+            snapshot.memo[key] = cached
+    return cached

@@ -67,6 +67,8 @@ class ServingSnapshot:
     agents: Mapping[str, PreparedAgent]
     squads: Mapping[str, PreparedSquad]
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # resolve.channel_answer's memo: answers by what the conditions decided
+    memo: dict[tuple[object, ...], rpb.ResolveChannelResponse] = field(default_factory=dict)
 
     @cached_property
     def served_from(self) -> rpb.ServedFrom:

@@ -49,8 +49,9 @@ class Notifications(abc.ABC):
     @abc.abstractmethod
     async def run(self, on_move: OnMove, on_channels: OnChannels,
                   on_reconnect: OnReconnect) -> None:
-        """Deliver notifications until cancelled, re-subscribing after any disconnect and
-        calling on_reconnect (so a reconcile can repair what was missed meanwhile)."""
+        """Deliver notifications until cancelled, re-subscribing after any disconnect, and
+        call on_reconnect each time a subscription starts (so a reconcile repairs whatever
+        moved while there was none)."""
     @abc.abstractmethod
     async def pointer(self, workspace_id: str) -> ProductionMove | None:
         """The production pointer as the notifier holds it (for the reconcile)."""
