@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The run command: installs what is missing, then runs the system in its embedded default
-# (SQLite file under .data/, in-process notification bus). Ctrl-C stops it cleanly.
+# The run command: installs what is missing, then runs the whole system in its embedded
+# default: the config service and the runtime service in one process, on a SQLite file
+# under .data/ and an in-process notification bus, with a demo workspace seeded on first
+# start. Ctrl-C stops it cleanly. Extra arguments go to agentconfig-dev (see --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_bootstrap.sh
 ensure_venv
-mkdir -p .data
-exec .venv/bin/config-service serve "$@"
+exec .venv/bin/agentconfig-dev "$@"

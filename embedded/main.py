@@ -1,0 +1,88 @@
+"""``agentconfig-dev``: the whole system in one process for a first try and for development.
+
+The config service runs on a SQLite file under the data directory, the runtime on the same
+process's in-process bus; both listen on their usual ports. Ctrl-C stops both cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from pathlib import Path
+
+import grpc
+
+from agentconfig.bus import InProcessBus
+from agentconfig.grpc_server import start_server, wait_for_signal
+from agentconfig.v1 import config_service_pb2_grpc as cgrpc
+from config_service.bootstrap import bootstrap as bootstrap_config
+from config_service.main import service as config_service
+from config_service.settings import ConfigServiceSettings
+from embedded import demo
+from runtime_service.bootstrap import bootstrap as bootstrap_runtime
+from runtime_service.main import service as runtime_service
+from runtime_service.settings import RuntimeSettings
+
+log = logging.getLogger("embedded")
+
+NEXT_STEPS = """
+agentconfig is running (embedded mode: SQLite at {db}, in-process notifications).
+  config service   {config}
+  runtime service  {runtime}
+  demo workspace   "demo" ({state})
+
+Try, in another terminal:
+  .venv/bin/agentctl -w demo status
+  .venv/bin/agentctl -w demo get agents
+  .venv/bin/agentctl -w demo chat front-desk --message "I want a refund"
+  .venv/bin/agentctl -w demo apply -f examples/  && .venv/bin/agentctl -w demo diff
+
+Ctrl-C stops both services.
+"""
+
+
+async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
+    bus = InProcessBus()
+    db = data_dir / "agentconfig.db"
+    config_app = bootstrap_config(ConfigServiceSettings(
+        database_url=f"sqlite+aiosqlite:///{db}", redis_url="", listen=config_listen,
+        relay_interval_seconds=0.5), bus=bus)
+    await config_app.start()
+    config_server = await start_server(config_listen, [config_service(config_app)])
+    config_address = f"127.0.0.1:{config_server.port}"
+    runtime_app = bootstrap_runtime(RuntimeSettings(
+        listen=runtime_listen, config_service=config_address, redis_url="",
+        data_dir=str(data_dir / "runtime"), replica_id="embedded",
+        database_url=f"sqlite+aiosqlite:///{data_dir / 'runtime.db'}"), bus=bus)
+    await runtime_app.start()
+    runtime_server = await start_server(runtime_listen, [runtime_service(runtime_app)])
+    try:
+        async with grpc.aio.insecure_channel(config_address) as channel:
+            created = await demo.seed(cgrpc.ConfigServiceStub(channel))
+        print(NEXT_STEPS.format(db=db, config=config_address,
+                                runtime=f"127.0.0.1:{runtime_server.port}",
+                                state="seeded now" if created else "already there"),
+              flush=True)
+        await wait_for_signal()
+    finally:
+        print("stopping ...", flush=True)
+        await runtime_server.stop(2)
+        await config_server.stop(2)
+        await runtime_app.stop()
+        await config_app.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="agentconfig-dev", description=__doc__)
+    parser.add_argument("--data-dir", default=".data", type=Path)
+    parser.add_argument("--config-listen", default="127.0.0.1:50051")
+    parser.add_argument("--runtime-listen", default="127.0.0.1:50052")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    asyncio.run(run(args.data_dir, args.config_listen, args.runtime_listen))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""The embedded default (the README's run command runs it): one process, SQLite, in-process
+bus, the demo workspace seeded once, a resolve answered from memory, Ctrl-C stops it."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import sys
+from pathlib import Path
+
+import grpc
+
+from agentconfig.v1 import config_service_pb2 as cpb
+from agentconfig.v1 import config_service_pb2_grpc as cgrpc
+from agentconfig.v1 import runtime_service_pb2 as rpb
+from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
+
+DEV = str(Path(sys.executable).parent / "agentconfig-dev")
+
+
+async def _start(data_dir: Path) -> tuple[asyncio.subprocess.Process, str, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        DEV, "--data-dir", str(data_dir), "--config-listen", "127.0.0.1:0",
+        "--runtime-listen", "127.0.0.1:0", stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT)
+    assert proc.stdout is not None
+    banner = ""
+    while "Ctrl-C stops" not in banner:
+        line = await asyncio.wait_for(proc.stdout.readline(), 30)
+        assert line, f"agentconfig-dev exited early: {banner}"
+        banner += line.decode()
+    config = re.search(r"config service\s+(\S+)", banner)
+    runtime = re.search(r"runtime service\s+(\S+)", banner)
+    assert config and runtime
+    return proc, config.group(1), runtime.group(1), banner
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> int:
+    proc.send_signal(signal.SIGINT)
+    return await asyncio.wait_for(proc.wait(), 20)
+
+
+async def test_embedded_mode_serves_the_demo(tmp_path: Path) -> None:
+    proc, config, runtime, banner = await _start(tmp_path)
+    try:
+        assert "seeded now" in banner
+        async with grpc.aio.insecure_channel(runtime) as channel:
+            stub = rgrpc.RuntimeServiceStub(channel)
+            answer = await stub.ResolveChannel(rpb.ResolveChannelRequest(
+                workspace_id="demo", channel_id="web",
+                context=rpb.ConversationContext(message="I want a refund", tags=["vip"])))
+        assert answer.agent.agent_id == "refunds"
+        assert answer.served_from.version == 1
+        assert answer.agent.matched_conditional_prompt_ids == ["vip"]
+        async with grpc.aio.insecure_channel(config) as channel:
+            cstub = cgrpc.ConfigServiceStub(channel)
+            for _ in range(100):
+                status = await cstub.GetRolloutStatus(cpb.GetRolloutStatusRequest(
+                    workspace_id="demo"))
+                if status.live_replicas == 1:
+                    break
+                await asyncio.sleep(0.05)
+        assert (status.production_version, status.live_replicas, status.total_replicas) == (
+            1, 1, 1)
+    finally:
+        assert await _stop(proc) == 0
+    # a second start finds its data and does not seed again
+    proc, _, _, banner = await _start(tmp_path)
+    assert "already there" in banner
+    assert await _stop(proc) == 0
