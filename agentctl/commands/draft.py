@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -70,7 +71,7 @@ def _entity_data(e: pb.DraftEntity) -> dict[str, Any]:
 
 
 def get(ctx: typer.Context, kind: KindArg,
-        entity_id: Annotated[str | None, typer.Argument(metavar="[ID]")] = None,
+        entity_id: Annotated[str | None, typer.Argument(metavar="ID")] = None,
         output: Output = OUTPUT_OPTION) -> None:
     """List the Draft's entities of a kind, or show one."""
     c = conn(ctx)
@@ -97,7 +98,7 @@ def get(ctx: typer.Context, kind: KindArg,
 def _entity_table(data: dict[str, Any]) -> Group:
     t = table("FIELD", "VALUE")
     for name, value in data["spec"].items():
-        row(t, name, value if isinstance(value, str) else repr(value))
+        row(t, name, value if isinstance(value, str) else json.dumps(value))
     meta = data["metadata"]
     head = Text(f"{data['kind']}/{data['id']}", style="bold")
     head.append(f"  updated by {meta.get('updated_by', '?')}  etag {meta.get('etag', '')}",
