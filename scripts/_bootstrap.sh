@@ -43,3 +43,14 @@ ensure_buf() {
     npm install --silent --no-save --no-audit --no-fund --prefix .tools @bufbuild/buf@1.75.0 >/dev/null
   fi
 }
+
+compose_config() {
+  # `docker compose config` validates the compose file without a Docker engine; the Debian
+  # docker-compose (v1) does the same where the compose plugin is missing.
+  if docker compose version >/dev/null 2>&1; then
+    docker compose -f docker-compose.yml config -q
+  else
+    command -v docker-compose >/dev/null 2>&1 || apt_install docker-compose
+    docker-compose -f docker-compose.yml config -q
+  fi
+}

@@ -20,5 +20,7 @@ scripts/gen_protos.sh --check
 if git rev-parse -q --verify HEAD~1 >/dev/null 2>&1 && git show HEAD~1:buf.yaml >/dev/null 2>&1; then
   .tools/node_modules/.bin/buf breaking --against ".git#ref=HEAD~1"
 fi
+echo "==> docker-compose.yml validates" >&2
+compose_config
 echo "==> pytest" >&2
 .venv/bin/python -m pytest -q "$@"

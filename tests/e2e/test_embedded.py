@@ -63,6 +63,10 @@ async def test_embedded_mode_serves_the_demo(tmp_path: Path) -> None:
                 await asyncio.sleep(0.05)
         assert (status.production_version, status.live_replicas, status.total_replicas) == (
             1, 1, 1)
+        probe = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "agentconfig.healthcheck", runtime,
+            "agentconfig.v1.RuntimeService")
+        assert await probe.wait() == 0
     finally:
         assert await _stop(proc) == 0
     # a second start finds its data and does not seed again
