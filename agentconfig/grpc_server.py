@@ -70,11 +70,13 @@ async def start_server(listen: str, services: Sequence[Service], *,
     return running
 
 
-async def wait_for_signal() -> None:
-    """Until SIGINT or SIGTERM: the graceful-shutdown trigger of every entry point."""
+def shutdown_event() -> asyncio.Event:
+    """Set on SIGINT or SIGTERM: the graceful-shutdown trigger of every entry point. Call
+    it before announcing readiness, so a signal that follows the announcement is never
+    handled by Python's default (a traceback instead of a clean stop)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop

@@ -5,6 +5,7 @@ images need no extra probe binary."""
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -12,8 +13,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 def check(address: str, service: str = "", timeout: float = 2.0) -> bool:
     with grpc.insecure_channel(address) as channel:
+        stub: Any = health_pb2_grpc.HealthStub(channel)
         try:
-            response = health_pb2_grpc.HealthStub(channel).Check(
+            response = stub.Check(
                 health_pb2.HealthCheckRequest(service=service), timeout=timeout)
         except grpc.RpcError:
             return False

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sys
 
-from agentconfig.grpc_server import Service, start_server, wait_for_signal
+from agentconfig.grpc_server import Service, shutdown_event, start_server
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from config_service.adapters.sql.engine import make_engine, migrate
 from config_service.bootstrap import ConfigApp, bootstrap
@@ -21,13 +21,14 @@ def service(app: ConfigApp) -> Service:
 
 
 async def serve(settings: ConfigServiceSettings) -> None:
+    stop = shutdown_event()
     app = bootstrap(settings)
     await app.start()
     running = await start_server(settings.listen, [service(app)],
                                  max_message_bytes=settings.max_message_bytes)
     log.info("config service listening on %s (port %d)", settings.listen, running.port)
     try:
-        await wait_for_signal()
+        await stop.wait()
     finally:
         log.info("shutting down (grace %.1fs)", settings.shutdown_grace_seconds)
         await running.stop(settings.shutdown_grace_seconds)

@@ -14,7 +14,7 @@ from pathlib import Path
 import grpc
 
 from agentconfig.bus import InProcessBus
-from agentconfig.grpc_server import start_server, wait_for_signal
+from agentconfig.grpc_server import shutdown_event, start_server
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from config_service.bootstrap import bootstrap as bootstrap_config
 from config_service.main import service as config_service
@@ -43,6 +43,7 @@ Ctrl-C stops both services.
 
 
 async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
+    stop = shutdown_event()
     bus = InProcessBus()
     db = data_dir / "agentconfig.db"
     config_app = bootstrap_config(ConfigServiceSettings(
@@ -64,7 +65,7 @@ async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
                                 runtime=f"127.0.0.1:{runtime_server.port}",
                                 state="seeded now" if created else "already there"),
               flush=True)
-        await wait_for_signal()
+        await stop.wait()
     finally:
         print("stopping ...", flush=True)
         await runtime_server.stop(2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from agentconfig.grpc_server import Service, start_server, wait_for_signal
+from agentconfig.grpc_server import Service, shutdown_event, start_server
 from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
 from runtime_service.bootstrap import RuntimeApp, bootstrap
 from runtime_service.settings import RuntimeSettings
@@ -19,6 +19,7 @@ def service(app: RuntimeApp) -> Service:
 
 
 async def serve(settings: RuntimeSettings) -> None:
+    stop = shutdown_event()
     app = bootstrap(settings)
     await app.start()
     running = await start_server(settings.listen, [service(app)],
@@ -26,7 +27,7 @@ async def serve(settings: RuntimeSettings) -> None:
     log.info("runtime %s listening on %s (port %d)", settings.replica_id, settings.listen,
              running.port)
     try:
-        await wait_for_signal()
+        await stop.wait()
     finally:
         await running.stop(settings.shutdown_grace_seconds)
         await app.stop()
