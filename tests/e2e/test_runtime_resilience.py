@@ -115,3 +115,34 @@ async def test_conversation_records_survive_publish_and_rollback(
         assert await _rows(postgres_url, ws_id) == before
     finally:
         await runtime.stop()
+
+
+async def test_runtime_resubscribes_after_redis_restarts(
+        postgres: PostgresServer, tmp_path: Path, ws_id: str) -> None:
+    """With the reconcile out of the way (one minute), only a fresh subscription can bring
+    the next version in: redis-py's pub/sub does not re-subscribe, the runtime must."""
+    database = postgres.create_database(f"resub_{uuid.uuid4().hex[:8]}")
+    redis = RedisServer().start()
+    config = await start_config_service(database, redis.url)
+    runtime = await start_runtime_service(config.address, redis.url, str(tmp_path),
+                                          reconcile_seconds=60)
+    try:
+        await workspace.seed(config.stub, ws_id)
+        assert (await _resolve(runtime.stub, ws_id)).served_from.version == 1
+        redis.stop()
+        redis.start()
+        for _ in range(100):  # wait until the runtime is subscribed again
+            status = await runtime.stub.GetReplicaStatus(rpb.GetReplicaStatusRequest())
+            if not status.degraded:
+                break
+            await asyncio.sleep(0.05)
+        await workspace.publish_all(config.stub, ws_id, workspace.entities("Be brief."), "v2")
+        for _ in range(100):
+            if (await _resolve(runtime.stub, ws_id)).served_from.version == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert (await _resolve(runtime.stub, ws_id)).served_from.version == 2
+    finally:
+        await runtime.stop()
+        await config.stop()
+        redis.stop()

@@ -64,10 +64,10 @@ class RuntimeHandle:
 
 async def start_runtime_service(config_address: str, redis_url: str, data_dir: str, *,
                                 database_url: str = "", **overrides: Any) -> RuntimeHandle:
+    values: dict[str, Any] = {"reconcile_seconds": 0.3, "report_seconds": 0.5} | overrides
     settings = RuntimeSettings(listen="127.0.0.1:0", config_service=config_address,
                                redis_url=redis_url, data_dir=data_dir,
-                               database_url=database_url, reconcile_seconds=0.3,
-                               report_seconds=0.5, **overrides)
+                               database_url=database_url, **values)
     app = bootstrap_runtime(settings)
     await app.start()
     server = await start_server(settings.listen, [runtime_service(app)])
