@@ -37,6 +37,7 @@ class InProcessBus:
         self.rollout: dict[tuple[str, str], dict[str, object]] = {}
         self._moves: list[MoveListener] = []
         self._channels: list[ChannelListener] = []
+        self._revocations: list[Callable[[str], None]] = []
 
     def subscribe(self, on_move: MoveListener, on_channels: ChannelListener,
                   ) -> Callable[[], None]:
@@ -60,6 +61,13 @@ class InProcessBus:
     def channels_changed(self, workspace_id: str) -> None:
         for listener in list(self._channels):
             listener(workspace_id)
+
+    def on_revocation(self, listener: Callable[[str], None]) -> None:
+        self._revocations.append(listener)
+
+    def key_revoked(self, key_id: str) -> None:
+        for listener in list(self._revocations):
+            listener(key_id)
 
     def report(self, workspace_id: str, replica_id: str, report: dict[str, object]) -> None:
         self.rollout[(workspace_id, replica_id)] = report

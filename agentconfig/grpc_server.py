@@ -50,7 +50,8 @@ async def start_server(listen: str, services: Sequence[Service], *,
                        credentials: grpc.ServerCredentials | None = None) -> RunningServer:
     """Start serving on ``listen`` ("host:port"; port 0 picks a free one)."""
     server = grpc.aio.server(
-        interceptors=[*interceptors, ErrorMappingInterceptor()],
+        # error mapping outermost: whatever an inner interceptor raises becomes a status
+        interceptors=[ErrorMappingInterceptor(), *interceptors],
         options=[("grpc.max_receive_message_length", max_message_bytes),
                  ("grpc.max_send_message_length", max_message_bytes),
                  ("grpc.so_reuseport", 0)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agentconfig.bus import InProcessBus
@@ -18,6 +19,7 @@ from config_service.adapters.notify import (
 from config_service.adapters.outbox_relay import OutboxRelay
 from config_service.adapters.sql.engine import make_engine, migrate
 from config_service.adapters.sql.uow import SqlUnitOfWorkFactory
+from config_service.api.authz import Authenticator, AuthInterceptor, PeerInterceptor
 from config_service.api.servicer import ConfigServicer
 from config_service.service.ports import RolloutReader
 from config_service.settings import ConfigServiceSettings
@@ -31,6 +33,7 @@ class ConfigApp:
     publisher: Publisher
     relay: OutboxRelay
     servicer: ConfigServicer
+    interceptors: list[grpc.aio.ServerInterceptor]
 
     async def start(self) -> None:
         if self.settings.migrate_on_start:
@@ -56,5 +59,8 @@ def bootstrap(settings: ConfigServiceSettings, bus: InProcessBus | None = None) 
     else:
         publisher = reader = BusPublisher(bus or InProcessBus())
     relay = OutboxRelay(engine, publisher, interval=settings.relay_interval_seconds)
-    servicer = ConfigServicer(uowf, relay, reader, publisher)
-    return ConfigApp(settings, engine, uowf, publisher, relay, servicer)
+    servicer = ConfigServicer(uowf, relay, reader, publisher, publisher)
+    interceptors: list[grpc.aio.ServerInterceptor] = [
+        AuthInterceptor(Authenticator(uowf, settings.operator_key, settings.service_key))
+        if settings.auth_required else PeerInterceptor()]
+    return ConfigApp(settings, engine, uowf, publisher, relay, servicer, interceptors)

@@ -25,7 +25,8 @@ async def serve(settings: ConfigServiceSettings) -> None:
     app = bootstrap(settings)
     await app.start()
     running = await start_server(settings.listen, [service(app)],
-                                 max_message_bytes=settings.max_message_bytes)
+                                 max_message_bytes=settings.max_message_bytes,
+                                 interceptors=app.interceptors)
     log.info("config service listening on %s (port %d)", settings.listen, running.port)
     try:
         await stop.wait()

@@ -17,3 +17,9 @@ class ConfigServiceSettings(BaseSettings):
     migrate_on_start: bool = True
     max_message_bytes: int = 4 * 1024 * 1024
     log_level: str = "INFO"
+    # Access control (docs/security.md). Off only for tests and local experiments.
+    auth_required: bool = True
+    # Creates workspaces and their first admin key; never stored.
+    operator_key: str = ""
+    # The runtime's credential (AGENTCONFIG_RUNTIME_SERVICE_KEY on the runtime side).
+    service_key: str = ""

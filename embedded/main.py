@@ -48,9 +48,10 @@ async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
     db = data_dir / "agentconfig.db"
     config_app = bootstrap_config(ConfigServiceSettings(
         database_url=f"sqlite+aiosqlite:///{db}", redis_url="", listen=config_listen,
-        relay_interval_seconds=0.5), bus=bus)
+        relay_interval_seconds=0.5, auth_required=False), bus=bus)
     await config_app.start()
-    config_server = await start_server(config_listen, [config_service(config_app)])
+    config_server = await start_server(config_listen, [config_service(config_app)],
+                                       interceptors=config_app.interceptors)
     config_address = f"127.0.0.1:{config_server.port}"
     runtime_app = bootstrap_runtime(RuntimeSettings(
         listen=runtime_listen, config_service=config_address, redis_url="",

@@ -52,6 +52,11 @@ class ConfigServiceStub:
                 request_serializer=agentconfig_dot_v1_dot_config__service__pb2.ListWorkspacesRequest.SerializeToString,
                 response_deserializer=agentconfig_dot_v1_dot_config__service__pb2.ListWorkspacesResponse.FromString,
                 _registered_method=True)
+        self.UpdateWorkspaceSettings = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/UpdateWorkspaceSettings',
+                request_serializer=agentconfig_dot_v1_dot_config__service__pb2.UpdateWorkspaceSettingsRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_config__service__pb2.UpdateWorkspaceSettingsResponse.FromString,
+                _registered_method=True)
         self.GetDraft = channel.unary_unary(
                 '/agentconfig.v1.ConfigService/GetDraft',
                 request_serializer=agentconfig_dot_v1_dot_config__service__pb2.GetDraftRequest.SerializeToString,
@@ -152,6 +157,31 @@ class ConfigServiceStub:
                 request_serializer=agentconfig_dot_v1_dot_config__service__pb2.GetRolloutStatusRequest.SerializeToString,
                 response_deserializer=agentconfig_dot_v1_dot_config__service__pb2.GetRolloutStatusResponse.FromString,
                 _registered_method=True)
+        self.CreateApiKey = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/CreateApiKey',
+                request_serializer=agentconfig_dot_v1_dot_config__service__pb2.CreateApiKeyRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_config__service__pb2.CreateApiKeyResponse.FromString,
+                _registered_method=True)
+        self.ListApiKeys = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/ListApiKeys',
+                request_serializer=agentconfig_dot_v1_dot_config__service__pb2.ListApiKeysRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_config__service__pb2.ListApiKeysResponse.FromString,
+                _registered_method=True)
+        self.RevokeApiKey = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/RevokeApiKey',
+                request_serializer=agentconfig_dot_v1_dot_config__service__pb2.RevokeApiKeyRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_config__service__pb2.RevokeApiKeyResponse.FromString,
+                _registered_method=True)
+        self.IntrospectApiKey = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/IntrospectApiKey',
+                request_serializer=agentconfig_dot_v1_dot_config__service__pb2.IntrospectApiKeyRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_config__service__pb2.IntrospectApiKeyResponse.FromString,
+                _registered_method=True)
+        self.ListAuditEvents = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/ListAuditEvents',
+                request_serializer=agentconfig_dot_v1_dot_config__service__pb2.ListAuditEventsRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_config__service__pb2.ListAuditEventsResponse.FromString,
+                _registered_method=True)
         self.CreateChannel = channel.unary_unary(
                 '/agentconfig.v1.ConfigService/CreateChannel',
                 request_serializer=agentconfig_dot_v1_dot_config__service__pb2.CreateChannelRequest.SerializeToString,
@@ -199,6 +229,13 @@ class ConfigServiceServicer:
 
     def ListWorkspaces(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateWorkspaceSettings(self, request, context):
+        """Workspace options (admin), e.g. the two-person rule for publishing.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -329,6 +366,40 @@ class ConfigServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateApiKey(self, request, context):
+        """API keys (admin; the operator key may create a workspace's first admin key). The secret
+        is returned once, by CreateApiKey, and only its hash is stored.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApiKeys(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeApiKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IntrospectApiKey(self, request, context):
+        """For the runtime's service credential only: a key's record, to verify callers locally.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAuditEvents(self, request, context):
+        """Who published, rolled back, restored, changed channels, keys or settings (admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateChannel(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -376,6 +447,11 @@ def add_ConfigServiceServicer_to_server(servicer, server):
                     servicer.ListWorkspaces,
                     request_deserializer=agentconfig_dot_v1_dot_config__service__pb2.ListWorkspacesRequest.FromString,
                     response_serializer=agentconfig_dot_v1_dot_config__service__pb2.ListWorkspacesResponse.SerializeToString,
+            ),
+            'UpdateWorkspaceSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateWorkspaceSettings,
+                    request_deserializer=agentconfig_dot_v1_dot_config__service__pb2.UpdateWorkspaceSettingsRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_config__service__pb2.UpdateWorkspaceSettingsResponse.SerializeToString,
             ),
             'GetDraft': grpc.unary_unary_rpc_method_handler(
                     servicer.GetDraft,
@@ -476,6 +552,31 @@ def add_ConfigServiceServicer_to_server(servicer, server):
                     servicer.GetRolloutStatus,
                     request_deserializer=agentconfig_dot_v1_dot_config__service__pb2.GetRolloutStatusRequest.FromString,
                     response_serializer=agentconfig_dot_v1_dot_config__service__pb2.GetRolloutStatusResponse.SerializeToString,
+            ),
+            'CreateApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateApiKey,
+                    request_deserializer=agentconfig_dot_v1_dot_config__service__pb2.CreateApiKeyRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_config__service__pb2.CreateApiKeyResponse.SerializeToString,
+            ),
+            'ListApiKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApiKeys,
+                    request_deserializer=agentconfig_dot_v1_dot_config__service__pb2.ListApiKeysRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_config__service__pb2.ListApiKeysResponse.SerializeToString,
+            ),
+            'RevokeApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeApiKey,
+                    request_deserializer=agentconfig_dot_v1_dot_config__service__pb2.RevokeApiKeyRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_config__service__pb2.RevokeApiKeyResponse.SerializeToString,
+            ),
+            'IntrospectApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.IntrospectApiKey,
+                    request_deserializer=agentconfig_dot_v1_dot_config__service__pb2.IntrospectApiKeyRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_config__service__pb2.IntrospectApiKeyResponse.SerializeToString,
+            ),
+            'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAuditEvents,
+                    request_deserializer=agentconfig_dot_v1_dot_config__service__pb2.ListAuditEventsRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_config__service__pb2.ListAuditEventsResponse.SerializeToString,
             ),
             'CreateChannel': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateChannel,
@@ -587,6 +688,33 @@ class ConfigService:
             '/agentconfig.v1.ConfigService/ListWorkspaces',
             agentconfig_dot_v1_dot_config__service__pb2.ListWorkspacesRequest.SerializeToString,
             agentconfig_dot_v1_dot_config__service__pb2.ListWorkspacesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateWorkspaceSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/UpdateWorkspaceSettings',
+            agentconfig_dot_v1_dot_config__service__pb2.UpdateWorkspaceSettingsRequest.SerializeToString,
+            agentconfig_dot_v1_dot_config__service__pb2.UpdateWorkspaceSettingsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1127,6 +1255,141 @@ class ConfigService:
             '/agentconfig.v1.ConfigService/GetRolloutStatus',
             agentconfig_dot_v1_dot_config__service__pb2.GetRolloutStatusRequest.SerializeToString,
             agentconfig_dot_v1_dot_config__service__pb2.GetRolloutStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/CreateApiKey',
+            agentconfig_dot_v1_dot_config__service__pb2.CreateApiKeyRequest.SerializeToString,
+            agentconfig_dot_v1_dot_config__service__pb2.CreateApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApiKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/ListApiKeys',
+            agentconfig_dot_v1_dot_config__service__pb2.ListApiKeysRequest.SerializeToString,
+            agentconfig_dot_v1_dot_config__service__pb2.ListApiKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/RevokeApiKey',
+            agentconfig_dot_v1_dot_config__service__pb2.RevokeApiKeyRequest.SerializeToString,
+            agentconfig_dot_v1_dot_config__service__pb2.RevokeApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IntrospectApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/IntrospectApiKey',
+            agentconfig_dot_v1_dot_config__service__pb2.IntrospectApiKeyRequest.SerializeToString,
+            agentconfig_dot_v1_dot_config__service__pb2.IntrospectApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAuditEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/ListAuditEvents',
+            agentconfig_dot_v1_dot_config__service__pb2.ListAuditEventsRequest.SerializeToString,
+            agentconfig_dot_v1_dot_config__service__pb2.ListAuditEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -39,6 +39,8 @@ class ConfigServiceStub:
     CreateWorkspace: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.CreateWorkspaceRequest, _config_service_pb2.CreateWorkspaceResponse]
     GetWorkspace: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.GetWorkspaceRequest, _config_service_pb2.GetWorkspaceResponse]
     ListWorkspaces: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.ListWorkspacesRequest, _config_service_pb2.ListWorkspacesResponse]
+    UpdateWorkspaceSettings: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.UpdateWorkspaceSettingsRequest, _config_service_pb2.UpdateWorkspaceSettingsResponse]
+    """Workspace options (admin), e.g. the two-person rule for publishing."""
     GetDraft: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.GetDraftRequest, _config_service_pb2.GetDraftResponse]
     ListDraftEntities: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.ListDraftEntitiesRequest, _config_service_pb2.ListDraftEntitiesResponse]
     GetDraftEntity: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.GetDraftEntityRequest, _config_service_pb2.GetDraftEntityResponse]
@@ -65,6 +67,16 @@ class ConfigServiceStub:
     """Emergency one-step rollback: restore and publish in one call, still a new version."""
     GetRolloutStatus: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.GetRolloutStatusRequest, _config_service_pb2.GetRolloutStatusResponse]
     """Which version each runtime replica serves ("v7 live on 3 of 3 replicas")."""
+    CreateApiKey: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.CreateApiKeyRequest, _config_service_pb2.CreateApiKeyResponse]
+    """API keys (admin; the operator key may create a workspace's first admin key). The secret
+    is returned once, by CreateApiKey, and only its hash is stored.
+    """
+    ListApiKeys: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.ListApiKeysRequest, _config_service_pb2.ListApiKeysResponse]
+    RevokeApiKey: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.RevokeApiKeyRequest, _config_service_pb2.RevokeApiKeyResponse]
+    IntrospectApiKey: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.IntrospectApiKeyRequest, _config_service_pb2.IntrospectApiKeyResponse]
+    """For the runtime's service credential only: a key's record, to verify callers locally."""
+    ListAuditEvents: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.ListAuditEventsRequest, _config_service_pb2.ListAuditEventsResponse]
+    """Who published, rolled back, restored, changed channels, keys or settings (admin)."""
     CreateChannel: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.CreateChannelRequest, _config_service_pb2.CreateChannelResponse]
     GetChannel: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.GetChannelRequest, _config_service_pb2.GetChannelResponse]
     ListChannels: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.ListChannelsRequest, _config_service_pb2.ListChannelsResponse]
@@ -82,6 +94,8 @@ class ConfigServiceAsyncStub(ConfigServiceStub):
     CreateWorkspace: _aio.UnaryUnaryMultiCallable[_config_service_pb2.CreateWorkspaceRequest, _config_service_pb2.CreateWorkspaceResponse]  # type: ignore[assignment]
     GetWorkspace: _aio.UnaryUnaryMultiCallable[_config_service_pb2.GetWorkspaceRequest, _config_service_pb2.GetWorkspaceResponse]  # type: ignore[assignment]
     ListWorkspaces: _aio.UnaryUnaryMultiCallable[_config_service_pb2.ListWorkspacesRequest, _config_service_pb2.ListWorkspacesResponse]  # type: ignore[assignment]
+    UpdateWorkspaceSettings: _aio.UnaryUnaryMultiCallable[_config_service_pb2.UpdateWorkspaceSettingsRequest, _config_service_pb2.UpdateWorkspaceSettingsResponse]  # type: ignore[assignment]
+    """Workspace options (admin), e.g. the two-person rule for publishing."""
     GetDraft: _aio.UnaryUnaryMultiCallable[_config_service_pb2.GetDraftRequest, _config_service_pb2.GetDraftResponse]  # type: ignore[assignment]
     ListDraftEntities: _aio.UnaryUnaryMultiCallable[_config_service_pb2.ListDraftEntitiesRequest, _config_service_pb2.ListDraftEntitiesResponse]  # type: ignore[assignment]
     GetDraftEntity: _aio.UnaryUnaryMultiCallable[_config_service_pb2.GetDraftEntityRequest, _config_service_pb2.GetDraftEntityResponse]  # type: ignore[assignment]
@@ -108,6 +122,16 @@ class ConfigServiceAsyncStub(ConfigServiceStub):
     """Emergency one-step rollback: restore and publish in one call, still a new version."""
     GetRolloutStatus: _aio.UnaryUnaryMultiCallable[_config_service_pb2.GetRolloutStatusRequest, _config_service_pb2.GetRolloutStatusResponse]  # type: ignore[assignment]
     """Which version each runtime replica serves ("v7 live on 3 of 3 replicas")."""
+    CreateApiKey: _aio.UnaryUnaryMultiCallable[_config_service_pb2.CreateApiKeyRequest, _config_service_pb2.CreateApiKeyResponse]  # type: ignore[assignment]
+    """API keys (admin; the operator key may create a workspace's first admin key). The secret
+    is returned once, by CreateApiKey, and only its hash is stored.
+    """
+    ListApiKeys: _aio.UnaryUnaryMultiCallable[_config_service_pb2.ListApiKeysRequest, _config_service_pb2.ListApiKeysResponse]  # type: ignore[assignment]
+    RevokeApiKey: _aio.UnaryUnaryMultiCallable[_config_service_pb2.RevokeApiKeyRequest, _config_service_pb2.RevokeApiKeyResponse]  # type: ignore[assignment]
+    IntrospectApiKey: _aio.UnaryUnaryMultiCallable[_config_service_pb2.IntrospectApiKeyRequest, _config_service_pb2.IntrospectApiKeyResponse]  # type: ignore[assignment]
+    """For the runtime's service credential only: a key's record, to verify callers locally."""
+    ListAuditEvents: _aio.UnaryUnaryMultiCallable[_config_service_pb2.ListAuditEventsRequest, _config_service_pb2.ListAuditEventsResponse]  # type: ignore[assignment]
+    """Who published, rolled back, restored, changed channels, keys or settings (admin)."""
     CreateChannel: _aio.UnaryUnaryMultiCallable[_config_service_pb2.CreateChannelRequest, _config_service_pb2.CreateChannelResponse]  # type: ignore[assignment]
     GetChannel: _aio.UnaryUnaryMultiCallable[_config_service_pb2.GetChannelRequest, _config_service_pb2.GetChannelResponse]  # type: ignore[assignment]
     ListChannels: _aio.UnaryUnaryMultiCallable[_config_service_pb2.ListChannelsRequest, _config_service_pb2.ListChannelsResponse]  # type: ignore[assignment]
@@ -140,6 +164,14 @@ class ConfigServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _config_service_pb2.ListWorkspacesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_config_service_pb2.ListWorkspacesResponse, _abc.Awaitable[_config_service_pb2.ListWorkspacesResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def UpdateWorkspaceSettings(
+        self,
+        request: _config_service_pb2.UpdateWorkspaceSettingsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_config_service_pb2.UpdateWorkspaceSettingsResponse, _abc.Awaitable[_config_service_pb2.UpdateWorkspaceSettingsResponse]]:
+        """Workspace options (admin), e.g. the two-person rule for publishing."""
 
     @_abc_1.abstractmethod
     def GetDraft(
@@ -286,6 +318,46 @@ class ConfigServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_config_service_pb2.GetRolloutStatusResponse, _abc.Awaitable[_config_service_pb2.GetRolloutStatusResponse]]:
         """Which version each runtime replica serves ("v7 live on 3 of 3 replicas")."""
+
+    @_abc_1.abstractmethod
+    def CreateApiKey(
+        self,
+        request: _config_service_pb2.CreateApiKeyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_config_service_pb2.CreateApiKeyResponse, _abc.Awaitable[_config_service_pb2.CreateApiKeyResponse]]:
+        """API keys (admin; the operator key may create a workspace's first admin key). The secret
+        is returned once, by CreateApiKey, and only its hash is stored.
+        """
+
+    @_abc_1.abstractmethod
+    def ListApiKeys(
+        self,
+        request: _config_service_pb2.ListApiKeysRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_config_service_pb2.ListApiKeysResponse, _abc.Awaitable[_config_service_pb2.ListApiKeysResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def RevokeApiKey(
+        self,
+        request: _config_service_pb2.RevokeApiKeyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_config_service_pb2.RevokeApiKeyResponse, _abc.Awaitable[_config_service_pb2.RevokeApiKeyResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def IntrospectApiKey(
+        self,
+        request: _config_service_pb2.IntrospectApiKeyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_config_service_pb2.IntrospectApiKeyResponse, _abc.Awaitable[_config_service_pb2.IntrospectApiKeyResponse]]:
+        """For the runtime's service credential only: a key's record, to verify callers locally."""
+
+    @_abc_1.abstractmethod
+    def ListAuditEvents(
+        self,
+        request: _config_service_pb2.ListAuditEventsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_config_service_pb2.ListAuditEventsResponse, _abc.Awaitable[_config_service_pb2.ListAuditEventsResponse]]:
+        """Who published, rolled back, restored, changed channels, keys or settings (admin)."""
 
     @_abc_1.abstractmethod
     def CreateChannel(

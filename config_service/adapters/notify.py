@@ -6,6 +6,7 @@ The Redis contract (shared with the runtime; see docs/architecture.md):
   HASH   agentconfig:production:<ws>        {version, hash}; only ever moves forward
   PUBSUB agentconfig:production             JSON {workspace_id, version, content_hash}
   PUBSUB agentconfig:channels               JSON {workspace_id}: bindings changed
+  PUBSUB agentconfig:keys                   JSON {key_id}: a key was revoked
   STRING agentconfig:rollout:<ws>:<replica> JSON {replica_id, version, content_hash,
                                             load_time, report_time}; set by each runtime
                                             replica with a TTL
@@ -20,13 +21,14 @@ import logging
 import redis.asyncio as aioredis
 
 from agentconfig.bus import InProcessBus, ProductionMove
-from config_service.service.ports import ChannelsAnnouncer, RolloutReader
+from config_service.service.ports import ChannelsAnnouncer, KeysAnnouncer, RolloutReader
 
 log = logging.getLogger(__name__)
 
 PRODUCTION_KEY = "agentconfig:production:{}"
 NOTIFY_CHANNEL = "agentconfig:production"
 CHANNELS_CHANNEL = "agentconfig:channels"
+KEYS_CHANNEL = "agentconfig:keys"
 ROLLOUT_KEY = "agentconfig:rollout:{}:{}"
 
 # Set the pointer only if it moves forward, then notify (always: a redelivered outbox row
@@ -45,7 +47,7 @@ def redis_client(url: str) -> aioredis.Redis:
     return aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
-class Publisher(ChannelsAnnouncer):
+class Publisher(ChannelsAnnouncer, KeysAnnouncer):
     @abc.abstractmethod
     async def publish(self, move: ProductionMove) -> None:
         """Raise if the move was not delivered; the relay keeps it and retries."""
@@ -76,6 +78,13 @@ class RedisPublisher(Publisher):
             log.warning("channel change for %s not announced (%s); runtimes will pick it "
                         "up on reconcile", workspace_id, exc)
 
+    async def key_revoked(self, key_id: str) -> None:
+        try:
+            await self._client.publish(KEYS_CHANNEL, json.dumps({"key_id": key_id}))
+        except aioredis.RedisError as exc:
+            log.error("revocation of key %s not announced (%s); runtimes drop it when their "
+                      "cache entry expires", key_id, exc)
+
     async def close(self) -> None:
         await self._client.aclose()
 
@@ -102,6 +111,9 @@ class BusPublisher(Publisher, RolloutReader):
 
     async def channels_changed(self, workspace_id: str) -> None:
         self.bus.channels_changed(workspace_id)
+
+    async def key_revoked(self, key_id: str) -> None:
+        self.bus.key_revoked(key_id)
 
     async def reports(self, workspace_id: str) -> list[dict[str, object]]:
         return [r for (ws, _), r in self.bus.rollout.items() if ws == workspace_id]

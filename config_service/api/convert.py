@@ -12,7 +12,9 @@ from agentconfig.errors import FieldViolation, invalid
 from agentconfig.kinds import KINDS, entity_from_parts, entity_to_parts, kind_by_enum, kind_by_name
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import entities_pb2 as pb
+from config_service.domain.auth import ApiKeyRecord, Role
 from config_service.domain.model import (
+    AuditEvent,
     Channel,
     DraftBackup,
     DraftEntity,
@@ -75,7 +77,40 @@ def workspace(ws: Workspace) -> cpb.Workspace:
     return cpb.Workspace(workspace_id=ws.id, display_name=ws.display_name,
                          create_time=ts(ws.created_at), draft_revision=ws.draft_revision,
                          production_version=ws.production_version,
-                         latest_version=ws.latest_version)
+                         latest_version=ws.latest_version,
+                         settings=cpb.WorkspaceSettings(two_person_rule=ws.two_person_rule))
+
+
+_ROLES = {Role.VIEWER: cpb.ROLE_VIEWER, Role.EDITOR: cpb.ROLE_EDITOR,
+          Role.PUBLISHER: cpb.ROLE_PUBLISHER, Role.ADMIN: cpb.ROLE_ADMIN,
+          Role.CHANNEL: cpb.ROLE_CHANNEL}
+_ROLE_OF = {v: k for k, v in _ROLES.items()}
+
+
+def role(value: int) -> Role | None:
+    if value != cpb.ROLE_UNSPECIFIED and value not in _ROLE_OF:
+        raise invalid("role", "must be one of ROLE_VIEWER, ROLE_EDITOR, ROLE_PUBLISHER, "
+                      "ROLE_ADMIN, ROLE_CHANNEL", "BAD_ROLE")
+    return _ROLE_OF.get(value)  # type: ignore[call-overload, no-any-return]
+
+
+def api_key(k: ApiKeyRecord) -> cpb.ApiKey:
+    out = cpb.ApiKey(key_id=k.key_id, workspace_id=k.workspace_id, role=_ROLES[k.role],
+                     display_name=k.display_name, create_time=ts(k.created_at),
+                     created_by=k.created_by, channel_ids=k.channel_ids)
+    if k.expire_at:
+        out.expire_time.CopyFrom(ts(k.expire_at))
+    if k.revoked_at:
+        out.revoke_time.CopyFrom(ts(k.revoked_at))
+    return out
+
+
+def audit_event(e: AuditEvent) -> cpb.AuditEvent:
+    out = cpb.AuditEvent(event_id=e.event_id, workspace_id=e.workspace_id,
+                         event_time=ts(e.at), actor=e.actor, action=e.action,
+                         target=e.target, peer=e.peer)
+    out.details.update(e.details)
+    return out
 
 
 def draft(ws: Workspace, count: int) -> cpb.Draft:

@@ -3,6 +3,7 @@ converts the answer. Domain errors propagate to the error-mapping interceptor.""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 import grpc
@@ -10,11 +11,13 @@ import grpc
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from config_service.api import convert as cv
-from config_service.service import channels, drafts, history, publishing, workspaces
+from config_service.domain.auth import current_principal
+from config_service.service import audit, channels, drafts, history, keys, publishing, workspaces
 from config_service.service.common import manifest_hash
 from config_service.service.ports import (
     Announcer,
     ChannelsAnnouncer,
+    KeysAnnouncer,
     Manifest,
     RolloutReader,
     UnitOfWorkFactory,
@@ -28,7 +31,11 @@ _ACTIONS = {"created": cpb.CHANGE_ACTION_CREATED, "updated": cpb.CHANGE_ACTION_U
 
 
 def _author(given: str, context: Ctx) -> str:
-    """Until keys carry principals, the request names its author (or metadata does)."""
+    """An authenticated caller is the author; with authentication off, the request (or the
+    x-agentconfig-user metadata) names one."""
+    principal = current_principal.get()
+    if principal.kind != "anonymous":
+        return principal.name
     if given:
         return given
     for key, value in context.invocation_metadata() or ():
@@ -39,11 +46,13 @@ def _author(given: str, context: Ctx) -> str:
 
 class ConfigServicer(cgrpc.ConfigServiceServicer):
     def __init__(self, uowf: UnitOfWorkFactory, announcer: Announcer,
-                 rollout: RolloutReader, channels: ChannelsAnnouncer) -> None:
+                 rollout: RolloutReader, channels: ChannelsAnnouncer,
+                 keys_announcer: KeysAnnouncer) -> None:
         self._uowf = uowf
         self._announcer = announcer
         self._rollout = rollout
         self._channels = channels
+        self._keys = keys_announcer
 
     # workspaces ------------------------------------------------------------------------
     async def CreateWorkspace(self, request: cpb.CreateWorkspaceRequest, context: Ctx,
@@ -63,6 +72,12 @@ class ConfigServicer(cgrpc.ConfigServiceServicer):
                                                        request.page_token)
         return cpb.ListWorkspacesResponse(workspaces=[cv.workspace(w) for w in rows],
                                           next_page_token=token)
+
+    async def UpdateWorkspaceSettings(self, request: cpb.UpdateWorkspaceSettingsRequest,
+                                      context: Ctx) -> cpb.UpdateWorkspaceSettingsResponse:
+        ws = await workspaces.update_settings(self._uowf, request.workspace_id,
+                                              request.settings.two_person_rule)
+        return cpb.UpdateWorkspaceSettingsResponse(workspace=cv.workspace(ws))
 
     # the Draft -------------------------------------------------------------------------
     async def GetDraft(self, request: cpb.GetDraftRequest, context: Ctx,
@@ -212,6 +227,42 @@ class ConfigServicer(cgrpc.ConfigServiceServicer):
                 cpb.ReplicaRollout(replica_id=r.replica_id, version=r.version,
                                    content_hash=r.content_hash, load_time=cv.ts(r.load_time),
                                    report_time=cv.ts(r.report_time)) for r in status.replicas])
+
+    # access --------------------------------------------------------------------------------
+    async def CreateApiKey(self, request: cpb.CreateApiKeyRequest, context: Ctx,
+                           ) -> cpb.CreateApiKeyResponse:
+        expire = request.expire_time.ToDatetime(UTC) if request.HasField("expire_time") \
+            else None
+        record, secret = await keys.create_key(
+            self._uowf, request.workspace_id, cv.role(request.role), request.display_name,
+            expire, list(request.channel_ids))
+        return cpb.CreateApiKeyResponse(api_key=cv.api_key(record), secret=secret)
+
+    async def ListApiKeys(self, request: cpb.ListApiKeysRequest, context: Ctx,
+                          ) -> cpb.ListApiKeysResponse:
+        rows, token = await keys.list_keys(self._uowf, request.workspace_id,
+                                           request.page_size, request.page_token)
+        return cpb.ListApiKeysResponse(api_keys=[cv.api_key(k) for k in rows],
+                                       next_page_token=token)
+
+    async def RevokeApiKey(self, request: cpb.RevokeApiKeyRequest, context: Ctx,
+                           ) -> cpb.RevokeApiKeyResponse:
+        record = await keys.revoke_key(self._uowf, self._keys, request.workspace_id,
+                                       request.key_id)
+        return cpb.RevokeApiKeyResponse(api_key=cv.api_key(record))
+
+    async def IntrospectApiKey(self, request: cpb.IntrospectApiKeyRequest, context: Ctx,
+                               ) -> cpb.IntrospectApiKeyResponse:
+        record = await keys.introspect(self._uowf, request.key_id)
+        return cpb.IntrospectApiKeyResponse(api_key=cv.api_key(record),
+                                            secret_sha256=record.secret_sha256)
+
+    async def ListAuditEvents(self, request: cpb.ListAuditEventsRequest, context: Ctx,
+                              ) -> cpb.ListAuditEventsResponse:
+        rows, token = await audit.list_events(self._uowf, request.workspace_id,
+                                              request.page_size, request.page_token)
+        return cpb.ListAuditEventsResponse(events=[cv.audit_event(e) for e in rows],
+                                           next_page_token=token)
 
     # channels (live) ---------------------------------------------------------------------
     async def CreateChannel(self, request: cpb.CreateChannelRequest, context: Ctx,

@@ -23,6 +23,7 @@ class Workspace:
     draft_updated_at: datetime | None = None
     draft_updated_by: str = ""
     base_version: int = 0
+    two_person_rule: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,3 +97,15 @@ class DraftBackup:
     created_at: datetime
     created_by: str
     reason: str
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    workspace_id: str
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    details: dict[str, Any]
+    peer: str
+    event_id: int = 0

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from agentconfig.errors import AlreadyExists, Conflict, FailedPrecondition, NotFound, invalid
 from config_service.domain import limits as L
 from config_service.domain.model import Channel, Workspace
-from config_service.service import paging
+from config_service.service import audit, paging
 from config_service.service.common import now, production_manifest, workspace
 from config_service.service.ports import ChannelsAnnouncer, Repository, UnitOfWorkFactory
 
@@ -55,6 +55,10 @@ async def _check_target(repo: Repository, ws: Workspace, item: ChannelInput) -> 
         metadata={"target_kind": item.target_kind, "target_id": item.target_id})
 
 
+def _details(item: ChannelInput) -> dict[str, str]:
+    return {"type": item.type, "target_kind": item.target_kind, "target_id": item.target_id}
+
+
 def _etag() -> str:
     return uuid.uuid4().hex[:16]
 
@@ -76,6 +80,7 @@ async def create_channel(uowf: UnitOfWorkFactory, announcer: ChannelsAnnouncer,
         channel = Channel(ws.id, item.channel_id, item.display_name or item.channel_id,
                           item.type, item.target_kind, item.target_id, _etag(), at, at)
         await uow.repo.add_channel(channel)
+        await audit.record(uow.repo, ws.id, "channel.create", item.channel_id, _details(item))
         await uow.commit()
     await announcer.channels_changed(workspace_id)
     return channel
@@ -116,6 +121,7 @@ async def update_channel(uowf: UnitOfWorkFactory, announcer: ChannelsAnnouncer,
                           item.type, item.target_kind, item.target_id, _etag(),
                           current.created_at, now())
         await uow.repo.save_channel(channel)
+        await audit.record(uow.repo, ws.id, "channel.update", item.channel_id, _details(item))
         await uow.commit()
     await announcer.channels_changed(workspace_id)
     return channel
@@ -128,6 +134,7 @@ async def delete_channel(uowf: UnitOfWorkFactory, announcer: ChannelsAnnouncer,
         current = await _existing(uow.repo, ws, channel_id)
         _check_etag(current, etag, "etag")
         await uow.repo.delete_channel(ws.id, channel_id)
+        await audit.record(uow.repo, ws.id, "channel.delete", channel_id)
         await uow.commit()
     await announcer.channels_changed(workspace_id)
 

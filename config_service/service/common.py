@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from agentconfig.canonical import entity_hash, snapshot_hash
 from agentconfig.errors import Conflict, NotFound, invalid
 from config_service.domain import limits as L
+from config_service.domain.auth import current_principal
 from config_service.domain.model import Key, Snapshot, Spec, Workspace
 from config_service.service.ports import Manifest, Repository
 
@@ -30,8 +31,13 @@ def check_author(author: str, field: str = "author") -> None:
 
 
 async def workspace(repo: Repository, workspace_id: str, *, lock: bool = False) -> Workspace:
+    """The one place every use case loads its workspace, so also the one place that keeps a
+    caller to its own workspace: another workspace is NOT_FOUND, exactly as a missing one
+    (no existence leak)."""
     check_workspace_id(workspace_id)
-    found = await (repo.lock_workspace if lock else repo.get_workspace)(workspace_id)
+    visible = current_principal.get().sees(workspace_id)
+    found = await (repo.lock_workspace if lock else repo.get_workspace)(workspace_id) \
+        if visible else None
     if found is None:
         raise NotFound(f"workspace {workspace_id!r} not found", reason="WORKSPACE_NOT_FOUND",
                        metadata={"workspace_id": workspace_id})

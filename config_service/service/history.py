@@ -6,7 +6,7 @@ from __future__ import annotations
 from agentconfig.diff import ChannelBinding, EntityDiff, diff_specs
 from agentconfig.errors import NotFound, invalid
 from config_service.domain.model import DraftBackup, Snapshot, Version, Workspace
-from config_service.service import paging
+from config_service.service import audit, paging
 from config_service.service.common import (
     bump_revision,
     check_author,
@@ -118,6 +118,9 @@ async def restore_version(uowf: UnitOfWorkFactory, workspace_id: str, number: in
         bump_revision(ws, author)
         ws.base_version = number
         await uow.repo.save_workspace(ws)
+        await audit.record(uow.repo, ws.id, "draft.restore", f"v{number}",
+                           {"backup_id": backup, "draft_revision": ws.draft_revision},
+                           author=author)
         await uow.commit()
         return ws.draft_revision, backup
 
@@ -155,5 +158,8 @@ async def restore_backup(uowf: UnitOfWorkFactory, workspace_id: str, backup_id: 
                                          f"recovery of backup {backup_id}")
         bump_revision(ws, author)
         await uow.repo.save_workspace(ws)
+        await audit.record(uow.repo, ws.id, "draft.recover_backup", backup_id,
+                           {"backup_id": new_backup, "draft_revision": ws.draft_revision},
+                           author=author)
         await uow.commit()
         return ws.draft_revision, new_backup

@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
 
+from config_service.domain.auth import ApiKeyRecord
 from config_service.domain.model import (
+    AuditEvent,
     Channel,
     DraftBackup,
     DraftEntity,
@@ -106,6 +108,23 @@ class Repository(abc.ABC):
                             limit: int | None = None) -> list[Channel]: ...
 
 
+    # access: API keys and the audit log
+    @abc.abstractmethod
+    async def add_key(self, key: ApiKeyRecord) -> None: ...
+    @abc.abstractmethod
+    async def get_key(self, key_id: str) -> ApiKeyRecord | None: ...
+    @abc.abstractmethod
+    async def save_key(self, key: ApiKeyRecord) -> None: ...
+    @abc.abstractmethod
+    async def list_keys(self, workspace_id: str, offset: int, limit: int,
+                        ) -> list[ApiKeyRecord]: ...
+    @abc.abstractmethod
+    async def add_audit(self, event: AuditEvent) -> None: ...
+    @abc.abstractmethod
+    async def list_audit(self, workspace_id: str, before: int, limit: int,
+                         ) -> list[AuditEvent]: ...
+
+
 class UnitOfWork(abc.ABC):
     repo: Repository
 
@@ -148,3 +167,10 @@ class ChannelsAnnouncer(abc.ABC):
 
     @abc.abstractmethod
     async def channels_changed(self, workspace_id: str) -> None: ...
+
+
+class KeysAnnouncer(abc.ABC):
+    """Tells runtimes a key was revoked, so their caches drop it at once. Must not raise."""
+
+    @abc.abstractmethod
+    async def key_revoked(self, key_id: str) -> None: ...

@@ -9,10 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agentconfig.errors import Conflict, DraftInvalid, NothingToPublish, invalid
+from agentconfig.errors import (
+    Conflict,
+    DraftInvalid,
+    FailedPrecondition,
+    NothingToPublish,
+    invalid,
+)
 from config_service.domain import limits as L
 from config_service.domain.model import OriginType, Version, Workspace
 from config_service.domain.validation import validate_draft
+from config_service.service import audit
 from config_service.service.common import (
     bump_revision,
     check_author,
@@ -111,6 +118,7 @@ async def _new_version(uow: UnitOfWork, ws: Workspace, req: PublishRequest, mani
                            f"publish again (first: {violations[0].field}: "
                            f"{violations[0].description})", violations=violations)
     if origin == OriginType.DRAFT:
+        await _two_person_rule(uow, ws, req, previous, manifest)
         restored_from = await _restored_from(uow, ws, manifest)
         if restored_from:
             origin = OriginType.RESTORED
@@ -124,9 +132,34 @@ async def _new_version(uow: UnitOfWork, ws: Workspace, req: PublishRequest, mani
         if ws.latest_version else {}
     await uow.repo.add_version(version, latest, manifest)
     await uow.repo.add_outbox(ws.id, version.number, version.content_hash)
+    await audit.record(uow.repo, ws.id, f"version.{origin if origin != 'draft' else 'publish'}",
+                       f"v{version.number}", {
+                           "message": req.message, "content_hash": version.content_hash,
+                           "previous_version": version.previous_version,
+                           "restored_from": restored_from, "request_id": req.request_id},
+                       author=req.author)
     ws.latest_version = ws.production_version = ws.base_version = version.number
     await uow.repo.save_workspace(ws)
     return version
+
+
+async def _two_person_rule(uow: UnitOfWork, ws: Workspace, req: PublishRequest,
+                           previous: Manifest, manifest: Manifest) -> None:
+    """With the rule on, whoever last edited any part of what is published may not publish
+    it: the Draft's last editor and each changed entity's last editor must differ from the
+    publisher."""
+    if not ws.two_person_rule:
+        return
+    editors = {ws.draft_updated_by}
+    for key in [k for k in manifest if previous.get(k) != manifest[k]]:
+        entity = await uow.repo.draft_entity(ws.id, key)
+        if entity is not None:
+            editors.add(entity.updated_by)
+    if req.author in editors:
+        raise FailedPrecondition(
+            "the two-person rule is on for this workspace: you edited what you are "
+            "publishing, so someone else must publish it", reason="TWO_PERSON_RULE",
+            metadata={"publisher": req.author})
 
 
 async def _restored_from(uow: UnitOfWork, ws: Workspace, manifest: Manifest) -> int:

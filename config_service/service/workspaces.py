@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from agentconfig.errors import AlreadyExists, invalid
 from config_service.domain import limits as L
+from config_service.domain.auth import current_principal
 from config_service.domain.model import Workspace
-from config_service.service import paging
+from config_service.service import audit, paging
 from config_service.service.common import check_workspace_id, now, workspace
 from config_service.service.ports import UnitOfWorkFactory
 
@@ -38,8 +39,26 @@ async def list_workspaces(uowf: UnitOfWorkFactory, size: int, token: str,
     cursor = paging.decode(token, ["workspaces"]) or ""
     if not isinstance(cursor, str):
         raise invalid("page_token", "is not a token this API issued", "BAD_PAGE_TOKEN")
+    principal = current_principal.get()
     async with uowf() as uow:
-        rows = await uow.repo.list_workspaces(cursor, limit + 1)
+        if principal.workspace_id is not None:  # a key sees its own workspace only
+            own = await uow.repo.get_workspace(principal.workspace_id)
+            rows = [own] if own is not None and own.id > cursor else []
+        else:
+            rows = await uow.repo.list_workspaces(cursor, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, paging.encode(rows[-1].id, ["workspaces"]) if more else ""
+
+
+async def update_settings(uowf: UnitOfWorkFactory, workspace_id: str,
+                          two_person_rule: bool) -> Workspace:
+    async with uowf() as uow:
+        ws = await workspace(uow.repo, workspace_id, lock=True)
+        if ws.two_person_rule != two_person_rule:
+            ws.two_person_rule = two_person_rule
+            await uow.repo.save_workspace(ws)
+            await audit.record(uow.repo, ws.id, "workspace.settings", ws.id,
+                               {"two_person_rule": two_person_rule})
+            await uow.commit()
+        return ws

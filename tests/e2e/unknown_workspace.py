@@ -60,4 +60,10 @@ REQUESTS: dict[str, Callable[[str], Message]] = {
     "UpdateChannel": lambda ws: cpb.UpdateChannelRequest(workspace_id=ws, channel=_channel()),
     "DeleteChannel": lambda ws: cpb.DeleteChannelRequest(
         workspace_id=ws, channel_id="web", etag="e"),
+    "UpdateWorkspaceSettings": lambda ws: cpb.UpdateWorkspaceSettingsRequest(
+        workspace_id=ws, settings=cpb.WorkspaceSettings(two_person_rule=True)),
+    "CreateApiKey": lambda ws: cpb.CreateApiKeyRequest(workspace_id=ws, role=cpb.ROLE_VIEWER),
+    "ListApiKeys": lambda ws: cpb.ListApiKeysRequest(workspace_id=ws),
+    "RevokeApiKey": lambda ws: cpb.RevokeApiKeyRequest(workspace_id=ws, key_id="abc"),
+    "ListAuditEvents": lambda ws: cpb.ListAuditEventsRequest(workspace_id=ws),
 }

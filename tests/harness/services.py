@@ -38,13 +38,17 @@ class ConfigHandle:
 
 
 async def start_config_service(database_url: str, redis_url: str = "", *,
-                               migrate: bool = True) -> ConfigHandle:
+                               migrate: bool = True, **overrides: Any) -> ConfigHandle:
+    """Authentication is off unless asked for (auth_required=True, operator_key=...): most
+    tests are about something else; tests/e2e/test_access*.py are about it."""
+    values: dict[str, Any] = {"auth_required": False} | overrides
     settings = ConfigServiceSettings(database_url=database_url, redis_url=redis_url,
                                      listen="127.0.0.1:0", relay_interval_seconds=0.2,
-                                     migrate_on_start=migrate)
+                                     migrate_on_start=migrate, **values)
     app = bootstrap(settings)
     await app.start()
-    server = await start_server(settings.listen, [service(app)])
+    server = await start_server(settings.listen, [service(app)],
+                                interceptors=app.interceptors)
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{server.port}")
     return ConfigHandle(app, server, channel, cgrpc.ConfigServiceStub(channel))
 

@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from agentconfig.canonical import canonical_json
 from config_service.adapters.sql import tables as t
+from config_service.domain.auth import ApiKeyRecord, Role
 from config_service.domain.model import (
+    AuditEvent,
     Channel,
     DraftBackup,
     DraftEntity,
@@ -37,7 +39,21 @@ def _workspace(row: RowMapping) -> Workspace:
     return Workspace(row["id"], row["display_name"], _utc(row["created_at"]),  # type: ignore[arg-type]
                      row["draft_revision"], row["production_version"], row["latest_version"],
                      _utc(row["draft_updated_at"]), row["draft_updated_by"],
-                     row["base_version"])
+                     row["base_version"], bool(row["two_person_rule"]))
+
+
+def _key(row: RowMapping) -> ApiKeyRecord:
+    return ApiKeyRecord(row["key_id"], row["workspace_id"], Role[row["role"]],
+                        row["display_name"], row["secret_sha256"],
+                        _utc(row["created_at"]), row["created_by"],  # type: ignore[arg-type]
+                        _utc(row["expire_at"]), _utc(row["revoked_at"]),
+                        tuple(json.loads(row["channel_ids"])))
+
+
+def _audit(row: RowMapping) -> AuditEvent:
+    return AuditEvent(row["workspace_id"], _utc(row["at"]), row["actor"],  # type: ignore[arg-type]
+                      row["action"], row["target"], json.loads(row["details"]), row["peer"],
+                      row["event_id"])
 
 
 def _version(row: RowMapping) -> Version:
@@ -79,7 +95,7 @@ class SqlRepository(Repository):
                 "draft_revision": ws.draft_revision, "production_version":
                 ws.production_version, "latest_version": ws.latest_version,
                 "base_version": ws.base_version, "draft_updated_at": ws.draft_updated_at,
-                "draft_updated_by": ws.draft_updated_by}
+                "draft_updated_by": ws.draft_updated_by, "two_person_rule": ws.two_person_rule}
 
     async def get_workspace(self, workspace_id: str) -> Workspace | None:
         row = await self._row(select(t.workspaces).where(t.workspaces.c.id == workspace_id))
@@ -304,3 +320,46 @@ class SqlRepository(Repository):
         if limit:
             stmt = stmt.limit(limit)
         return [_channel(r) for r in await self._rows(stmt)]
+
+    # access ----------------------------------------------------------------------------
+    @staticmethod
+    def _key_values(k: ApiKeyRecord) -> dict[str, Any]:
+        return {"key_id": k.key_id, "workspace_id": k.workspace_id, "role": k.role.name,
+                "display_name": k.display_name, "secret_sha256": k.secret_sha256,
+                "created_at": k.created_at, "created_by": k.created_by,
+                "expire_at": k.expire_at, "revoked_at": k.revoked_at,
+                "channel_ids": json.dumps(list(k.channel_ids))}
+
+    async def add_key(self, key: ApiKeyRecord) -> None:
+        await self._conn.execute(insert(t.api_keys).values(self._key_values(key)))
+
+    async def get_key(self, key_id: str) -> ApiKeyRecord | None:
+        row = await self._row(select(t.api_keys).where(t.api_keys.c.key_id == key_id))
+        return _key(row) if row else None
+
+    async def save_key(self, key: ApiKeyRecord) -> None:
+        await self._conn.execute(update(t.api_keys).where(t.api_keys.c.key_id == key.key_id)
+                                 .values(self._key_values(key)))
+
+    async def list_keys(self, workspace_id: str, offset: int, limit: int,
+                        ) -> list[ApiKeyRecord]:
+        k = t.api_keys
+        rows = await self._rows(select(k).where(k.c.workspace_id == workspace_id)
+                                .order_by(k.c.created_at, k.c.key_id).offset(offset)
+                                .limit(limit))
+        return [_key(r) for r in rows]
+
+    async def add_audit(self, event: AuditEvent) -> None:
+        await self._conn.execute(insert(t.audit_events).values(
+            workspace_id=event.workspace_id, at=event.at, actor=event.actor,
+            action=event.action, target=event.target,
+            details=canonical_json(event.details), peer=event.peer))
+
+    async def list_audit(self, workspace_id: str, before: int, limit: int,
+                         ) -> list[AuditEvent]:
+        a = t.audit_events
+        stmt = select(a).where(a.c.workspace_id == workspace_id)
+        if before:
+            stmt = stmt.where(a.c.event_id < before)
+        rows = await self._rows(stmt.order_by(a.c.event_id.desc()).limit(limit))
+        return [_audit(r) for r in rows]

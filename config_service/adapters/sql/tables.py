@@ -8,6 +8,7 @@ to [from_version, to_version), so a publish writes rows only for what changed.
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Index,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -34,6 +36,7 @@ workspaces = Table(
     Column("base_version", Integer, nullable=False),
     Column("draft_updated_at", TS),
     Column("draft_updated_by", String(200), nullable=False),
+    Column("two_person_rule", Boolean, nullable=False, server_default=false()),
 )
 
 entity_blobs = Table(
@@ -127,4 +130,33 @@ channels = Table(
     Column("etag", String(64), nullable=False),
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys", metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("workspace_id", ID, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("display_name", String(200), nullable=False),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("expire_at", TS),
+    Column("revoked_at", TS),
+    Column("channel_ids", Text, nullable=False),
+    Index("ix_api_keys_ws", "workspace_id", "created_at"),
+)
+
+audit_events = Table(
+    "audit_events", metadata,
+    Column("event_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("workspace_id", ID, nullable=False),
+    Column("at", TS, nullable=False),
+    Column("actor", String(300), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(300), nullable=False),
+    Column("details", Text, nullable=False),
+    Column("peer", String(200), nullable=False),
+    Index("ix_audit_events_ws", "workspace_id", "event_id"),
 )

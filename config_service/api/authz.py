@@ -1,0 +1,172 @@
+"""Access control at the edge: one interceptor authenticates every call (``authorization:
+Bearer <key>``) and checks the role the method needs; the workspace check happens in the
+one place every use case loads its workspace (service/common.workspace).
+
+The table below is the whole policy of the config service; docs/security.md mirrors it and
+tests/e2e/test_access_matrix.py checks every row against every role.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+
+from agentconfig.errors import PermissionDenied, Unauthenticated
+from config_service.domain.auth import (
+    Principal,
+    Role,
+    current_peer,
+    current_principal,
+    sha256,
+)
+from config_service.service.keys import authenticate
+from config_service.service.ports import UnitOfWorkFactory
+
+SERVICE = "/agentconfig.v1.ConfigService/"
+OPERATOR = "operator"  # the bootstrap key from the environment
+RUNTIME = "service"  # the runtime's credential
+
+# method -> the role a workspace key needs; which of operator/runtime may call it too
+POLICY: dict[str, tuple[Role | None, frozenset[str]]] = {
+    "CreateWorkspace": (None, frozenset({OPERATOR})),
+    "GetWorkspace": (Role.VIEWER, frozenset({OPERATOR, RUNTIME})),
+    "ListWorkspaces": (Role.VIEWER, frozenset({OPERATOR})),
+    "UpdateWorkspaceSettings": (Role.ADMIN, frozenset()),
+    "GetDraft": (Role.VIEWER, frozenset()),
+    "ListDraftEntities": (Role.VIEWER, frozenset()),
+    "GetDraftEntity": (Role.VIEWER, frozenset()),
+    "ValidateDraft": (Role.VIEWER, frozenset()),
+    "GetDraftSnapshot": (Role.VIEWER, frozenset({RUNTIME})),
+    "DiffDraft": (Role.VIEWER, frozenset()),
+    "DiffVersions": (Role.VIEWER, frozenset()),
+    "ListVersions": (Role.VIEWER, frozenset()),
+    "GetVersion": (Role.VIEWER, frozenset({RUNTIME})),
+    "GetProduction": (Role.VIEWER, frozenset({RUNTIME})),
+    "ListDraftBackups": (Role.VIEWER, frozenset()),
+    "GetRolloutStatus": (Role.VIEWER, frozenset()),
+    "GetChannel": (Role.VIEWER, frozenset()),
+    "ListChannels": (Role.VIEWER, frozenset({RUNTIME})),
+    "CreateDraftEntity": (Role.EDITOR, frozenset()),
+    "UpdateDraftEntity": (Role.EDITOR, frozenset()),
+    "DeleteDraftEntity": (Role.EDITOR, frozenset()),
+    "ApplyDraftEntities": (Role.EDITOR, frozenset()),
+    "RestoreVersion": (Role.EDITOR, frozenset()),
+    "RestoreDraftBackup": (Role.EDITOR, frozenset()),
+    "PublishDraft": (Role.PUBLISHER, frozenset()),
+    "RollbackToVersion": (Role.PUBLISHER, frozenset()),
+    "CreateChannel": (Role.ADMIN, frozenset()),
+    "UpdateChannel": (Role.ADMIN, frozenset()),
+    "DeleteChannel": (Role.ADMIN, frozenset()),
+    "CreateApiKey": (Role.ADMIN, frozenset({OPERATOR})),
+    "ListApiKeys": (Role.ADMIN, frozenset({OPERATOR})),
+    "RevokeApiKey": (Role.ADMIN, frozenset({OPERATOR})),
+    "ListAuditEvents": (Role.ADMIN, frozenset()),
+    "IntrospectApiKey": (None, frozenset({RUNTIME})),
+}
+
+
+def bearer(metadata: Any) -> str | None:
+    for key, value in metadata or ():
+        if key == "authorization":
+            text = value if isinstance(value, str) else value.decode()
+            scheme, _, token = text.partition(" ")
+            return token.strip() if scheme.lower() == "bearer" else None
+    return None
+
+
+def _same(presented: str, expected_sha256: str) -> bool:
+    return bool(expected_sha256) and hmac.compare_digest(sha256(presented), expected_sha256)
+
+
+class Authenticator:
+    def __init__(self, uowf: UnitOfWorkFactory, operator_key: str, service_key: str) -> None:
+        self._uowf = uowf
+        # only hashes are kept in memory too
+        self._operator = sha256(operator_key) if operator_key else ""
+        self._service = sha256(service_key) if service_key else ""
+
+    async def principal(self, token: str | None) -> Principal:
+        if not token:
+            raise Unauthenticated("missing credentials: send `authorization: Bearer <key>`",
+                                  reason="NO_KEY")
+        if _same(token, self._operator):
+            return Principal("operator", OPERATOR)
+        if _same(token, self._service):
+            return Principal("runtime", RUNTIME)
+        return await authenticate(self._uowf, token)
+
+
+def check(method: str, principal: Principal) -> None:
+    name = method.removeprefix(SERVICE)
+    needed, others = POLICY.get(name, (None, frozenset()))
+    if principal.kind in (OPERATOR, RUNTIME):
+        if principal.kind in others:
+            return
+    elif needed is not None and principal.has(needed):
+        return
+    label = needed.label if needed else " or ".join(sorted(others)) or "nobody"
+    raise PermissionDenied(f"{name} needs the {label} role", reason="ROLE_REQUIRED",
+                           metadata={"required_role": label, "method": name})
+
+
+Behavior = Callable[[Any, Any], Any]
+
+
+class AuthInterceptor(grpc.aio.ServerInterceptor):
+    """Runs inside the error-mapping interceptor, so its refusals become proper statuses."""
+
+    def __init__(self, authenticator: Authenticator) -> None:
+        self._auth = authenticator
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails],
+                               Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+        if handler is None or not method.startswith(SERVICE) or not handler.unary_unary:
+            return handler
+        behavior: Any = handler.unary_unary
+        auth = self._auth
+
+        async def guarded(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            principal = await auth.principal(bearer(context.invocation_metadata()))
+            check(method, principal)
+            current_principal.set(principal)
+            current_peer.set(context.peer() or "")
+            return await behavior(request, context)
+
+        return grpc.unary_unary_rpc_method_handler(
+            guarded, request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer)
+
+
+class PeerInterceptor(grpc.aio.ServerInterceptor):
+    """With authentication off: still record where calls come from, for the audit log."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails],
+                               Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
+        handler = await continuation(handler_call_details)
+        if handler is None or not handler.unary_unary:
+            return handler
+        behavior: Any = handler.unary_unary
+
+        async def with_peer(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            current_peer.set(context.peer() or "")
+            return await behavior(request, context)
+
+        return grpc.unary_unary_rpc_method_handler(
+            with_peer, request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer)
+
+
+__all__ = ["POLICY", "AuthInterceptor", "Authenticator", "PeerInterceptor", "check"]
