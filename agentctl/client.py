@@ -1,5 +1,6 @@
-"""The connection to the config service: one synchronous channel, the generated stub, the
-metadata every call carries, and the translation of every failure into a CliError."""
+"""The connections to the config service and the runtime service: one synchronous channel
+each, opened on first use, the generated stubs, the metadata every call carries, and the
+translation of every failure into a CliError."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from google.protobuf.message import Message
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from agentconfig.v1 import entities_pb2 as pb
+from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
 from agentctl.errors import Usage, from_rpc
 from agentctl.locate import Locator, recall
 from agentctl.settings import Settings
@@ -26,16 +28,23 @@ class Connection:
         self.settings = settings
         self._channel: grpc.Channel | None = None
         self._stub: cgrpc.ConfigServiceStub | None = None
+        self._runtime_channel: grpc.Channel | None = None
+        self._runtime: rgrpc.RuntimeServiceStub | None = None
         self._locator: Locator | None = None
 
     @property
     def stub(self) -> cgrpc.ConfigServiceStub:
         if self._stub is None:
-            self._channel = grpc.insecure_channel(self.settings.config_addr, options=[
-                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)])
+            self._channel = _open(self.settings.config_addr)
             self._stub = cgrpc.ConfigServiceStub(self._channel)
         return self._stub
+
+    @property
+    def runtime(self) -> rgrpc.RuntimeServiceStub:
+        if self._runtime is None:
+            self._runtime_channel = _open(self.settings.runtime_addr)
+            self._runtime = rgrpc.RuntimeServiceStub(self._runtime_channel)
+        return self._runtime
 
     @property
     def workspace(self) -> str:
@@ -69,9 +78,19 @@ class Connection:
         except grpc.RpcError as exc:
             raise from_rpc(exc, self.settings.config_addr, self.locator) from None
 
+    def runtime_call(self, method: grpc.UnaryUnaryMultiCallable[Req, Resp], request: Req,
+                     ) -> Resp:
+        """A call to the runtime service at --runtime-addr, translated the same way."""
+        try:
+            return method(request, metadata=self.metadata(), timeout=TIMEOUT_SECONDS)
+        except grpc.RpcError as exc:
+            raise from_rpc(exc, self.settings.runtime_addr, service="runtime service") \
+                from None
+
     def close(self) -> None:
-        if self._channel is not None:
-            self._channel.close()
+        for channel in (self._channel, self._runtime_channel):
+            if channel is not None:
+                channel.close()
 
     # reads that page through everything -----------------------------------------------
     def draft_entities(self, kind: pb.EntityKind.ValueType = pb.ENTITY_KIND_UNSPECIFIED,
@@ -82,6 +101,17 @@ class Connection:
             page = self.call(self.stub.ListDraftEntities, cpb.ListDraftEntitiesRequest(
                 workspace_id=self.workspace, kind=kind, page_size=500, page_token=token))
             out += page.entities
+            token = page.next_page_token
+            if not token:
+                return out
+
+    def backups(self) -> list[cpb.DraftBackup]:
+        out: list[cpb.DraftBackup] = []
+        token = ""
+        while True:
+            page = self.call(self.stub.ListDraftBackups, cpb.ListDraftBackupsRequest(
+                workspace_id=self.workspace, page_size=500, page_token=token))
+            out += page.backups
             token = page.next_page_token
             if not token:
                 return out
@@ -107,3 +137,9 @@ class Connection:
             token = page.next_page_token
             if not token:
                 return out
+
+
+def _open(address: str) -> grpc.Channel:
+    return grpc.insecure_channel(address, options=[
+        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)])

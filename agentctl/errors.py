@@ -113,14 +113,15 @@ def _no_location(field_path: str) -> tuple[str, str]:
     return "", field_path
 
 
-def from_rpc(exc: grpc.RpcError, address: str, locate: Locate = _no_location) -> CliError:
-    """The CliError for a failed call to the server at ``address``."""
+def from_rpc(exc: grpc.RpcError, address: str, locate: Locate = _no_location,
+             service: str = "config service") -> CliError:
+    """The CliError for a failed call to the ``service`` at ``address``."""
     code: grpc.StatusCode = exc.code()
     message: str = exc.details() or code.name
     reason, raw = _details(exc)
     violations = [Violation(*locate(f.field), f.description, f.reason) for f in raw]
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) and not reason:
-        return Unreachable(f"cannot reach the config service at {address} ({message})")
+        return Unreachable(f"cannot reach the {service} at {address} ({message})")
     text = f"{message} ({reason})" if reason else message
     if code == grpc.StatusCode.INVALID_ARGUMENT and violations:
         return Invalid(text, violations)

@@ -50,11 +50,17 @@ def display(path: Path | str) -> str:
     return text if rel.startswith("..") else rel
 
 
+def _hidden(relative: Path) -> bool:
+    """A file or folder whose name starts with '.' (editor and VCS files, set-aside edits)."""
+    return any(part.startswith(".") for part in relative.parts)
+
+
 def yaml_files(paths: Iterable[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out += sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+            out += sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()
+                          and not _hidden(p.relative_to(path)))
         else:
             out.append(path)
     return out

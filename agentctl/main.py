@@ -12,7 +12,18 @@ import typer
 from rich.text import Text
 
 from agentctl.client import Connection
-from agentctl.commands import channels, draft, export, publishing, versions, workspace
+from agentctl.commands import (
+    backups,
+    channels,
+    chat,
+    dev,
+    draft,
+    export,
+    publishing,
+    status,
+    versions,
+    workspace,
+)
 from agentctl.errors import CliError, from_rpc
 from agentctl.output import err_console
 from agentctl.settings import DEFAULTS, resolve
@@ -78,7 +89,11 @@ def connect(
 
 app.add_typer(workspace.app, name="workspace")
 app.add_typer(channels.app, name="channels")
+app.add_typer(backups.app, name="backups")
 draft.register(app)
 versions.register(app)
 publishing.register(app)
 export.register(app)
+status.register(app)
+chat.register(app)
+dev.register(app)

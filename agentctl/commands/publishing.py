@@ -1,6 +1,6 @@
 """Changing Production: ``publish -m MSG`` (review the diff, confirm, publish exactly the
 reviewed Draft revision) and ``rollback vN`` (restore vN into the Draft, review, publish;
-or ``--emergency``: one step)."""
+or ``--emergency``: one step). Both then follow the rollout until the replicas serve it."""
 
 from __future__ import annotations
 
@@ -11,13 +11,18 @@ import typer
 from rich.text import Text
 
 from agentconfig.v1 import config_service_pb2 as cpb
-from agentctl import diffview
+from agentctl import diffview, rollout
 from agentctl.client import Connection
 from agentctl.commands import conn, parse_version
 from agentctl.errors import CliError, Conflict
 from agentctl.output import console, note, say
 
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+NoWaitOpt = Annotated[bool, typer.Option(
+    "--no-wait", help="Do not follow the rollout after publishing.")]
+WaitTimeoutOpt = Annotated[float, typer.Option(
+    "--wait-timeout", min=0, metavar="SECONDS",
+    help="How long to follow the rollout until every replica serves the new version.")]
 
 
 def draft_diff(c: Connection) -> tuple[cpb.DiffDraftResponse, str]:
@@ -36,10 +41,13 @@ def confirm(question: str) -> bool:
         return False
 
 
-def published(version: cpb.Version) -> None:
+def published(c: Connection, version: cpb.Version, wait_seconds: float | None) -> None:
+    """Print the new version, then follow its rollout unless ``wait_seconds`` is None."""
     line = Text(f"Published v{version.number}", style="bold green")
     line.append(f"  hash {version.content_hash[:12]}  by {version.author}: {version.message}")
     say(line)
+    if wait_seconds is not None:
+        rollout.wait(c, version.number, wait_seconds)
 
 
 def publish_reviewed(c: Connection, revision: int, message: str) -> cpb.Version:
@@ -58,7 +66,8 @@ def publish(ctx: typer.Context,
             yes: YesOpt = False,
             revision: Annotated[int | None, typer.Option(
                 "--revision", help="Publish only if the Draft is still at this revision "
-                "(as shown by `agentctl diff`).")] = None) -> None:
+                "(as shown by `agentctl diff`).")] = None,
+            no_wait: NoWaitOpt = False, wait_timeout: WaitTimeoutOpt = 30.0) -> None:
     """Show the Draft vs Production diff, confirm, publish it as the next version."""
     c = conn(ctx)
     answer, title = draft_diff(c)
@@ -69,7 +78,7 @@ def publish(ctx: typer.Context,
     reviewed = revision if revision is not None else answer.draft_revision
     if not yes and not confirm(f"Publish Draft revision {reviewed} as a new version?"):
         raise CliError("not published")
-    published(publish_reviewed(c, reviewed, message))
+    published(c, publish_reviewed(c, reviewed, message), None if no_wait else wait_timeout)
 
 
 def rollback(ctx: typer.Context,
@@ -78,28 +87,32 @@ def rollback(ctx: typer.Context,
              yes: YesOpt = False,
              emergency: Annotated[bool, typer.Option(
                  "--emergency", help="Restore and publish in one step (publisher role).",
-             )] = False) -> None:
+             )] = False,
+             no_wait: NoWaitOpt = False, wait_timeout: WaitTimeoutOpt = 30.0) -> None:
     """Put vN's content back: into the Draft (review, then publish), or straight to
     Production with --emergency."""
     c = conn(ctx)
     text = message or f"rollback to v{version}"
+    wait = None if no_wait else wait_timeout
     if emergency:
-        published(c.call(c.stub.RollbackToVersion, cpb.RollbackToVersionRequest(
+        published(c, c.call(c.stub.RollbackToVersion, cpb.RollbackToVersionRequest(
             workspace_id=c.workspace, version=version, message=text,
-            request_id=str(uuid.uuid4()))).version)
+            request_id=str(uuid.uuid4()))).version, wait)
         return
     draft = c.call(c.stub.GetDraft, cpb.GetDraftRequest(workspace_id=c.workspace)).draft
     restored = c.call(c.stub.RestoreVersion, cpb.RestoreVersionRequest(
         workspace_id=c.workspace, version=version, draft_revision=draft.revision))
     say(f"Draft now holds v{version}'s content (revision {restored.draft_revision}); "
         f"the replaced Draft is kept as backup {restored.backup_id}")
+    note(f"To get the replaced Draft back: agentctl -w {c.workspace} backups restore "
+         f"{restored.backup_id}")
     answer, title = draft_diff(c)
     console.print(diffview.render(answer.diff, title))
     if not answer.diff.entries:
         say("Nothing to publish: Production already has this content.")
         return
     if yes or confirm(f"Publish v{version}'s content as a new version?"):
-        published(publish_reviewed(c, answer.draft_revision, text))
+        published(c, publish_reviewed(c, answer.draft_revision, text), wait)
     else:
         note(f"Not published. Review with `agentctl diff`, then `agentctl publish -m "
              f"\"{text}\"`.")

@@ -1,0 +1,74 @@
+"""Rollout: which version each runtime replica serves (``GetRolloutStatus``), drawn as a
+line ("v3 live on 2 of 2 replicas") and a table, and followed after a publish until every
+reporting replica serves the new version."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.console import Group
+from rich.text import Text
+
+from agentconfig.v1 import config_service_pb2 as cpb
+from agentctl.client import Connection
+from agentctl.output import as_dict, err_console, note, row, table, when
+
+POLL_SECONDS = 0.2
+NO_REPLICAS = ("no runtime replica reports {ws} (a replica loads a workspace on its first "
+               "request, and reports it from then on)")
+
+
+def fetch(c: Connection, workspace_id: str) -> cpb.GetRolloutStatusResponse:
+    return c.call(c.stub.GetRolloutStatus, cpb.GetRolloutStatusRequest(
+        workspace_id=workspace_id))
+
+
+def summary(status: cpb.GetRolloutStatusResponse) -> str:
+    if not status.production_version:
+        return "nothing published yet"
+    return (f"v{status.production_version} live on {status.live_replicas} of "
+            f"{status.total_replicas} replicas")
+
+
+def data(status: cpb.GetRolloutStatusResponse) -> dict[str, Any]:
+    return {"production_version": status.production_version,
+            "live_replicas": status.live_replicas, "total_replicas": status.total_replicas,
+            "summary": summary(status), "replicas": [as_dict(r) for r in status.replicas]}
+
+
+def render(status: cpb.GetRolloutStatusResponse, workspace_id: str) -> Group:
+    head = Text(f"{workspace_id}: ", style="bold")
+    live = status.total_replicas and status.live_replicas == status.total_replicas
+    head.append(summary(status), style="green" if live else "yellow")
+    if not status.replicas:
+        return Group(head)
+    t = table("REPLICA", "VERSION", "HASH", "LOADED (UTC)", "REPORTED (UTC)")
+    for r in status.replicas:
+        current = r.version == status.production_version
+        row(t, r.replica_id, Text(f"v{r.version}", style="" if current else "yellow"),
+            r.content_hash[:8], when(r.load_time), when(r.report_time))
+    return Group(head, t)
+
+
+def wait(c: Connection, version: int, timeout: float) -> bool:
+    """Follow the rollout of ``version`` until every reporting replica serves it (True), no
+    replica reports the workspace, or ``timeout`` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    with err_console.status(f"waiting for v{version} to go live ...") as spinner:
+        while True:
+            status = fetch(c, c.workspace)
+            if not status.total_replicas:
+                note(NO_REPLICAS.format(ws=c.workspace) + "; not waiting")
+                return False
+            serving = sum(1 for r in status.replicas if r.version >= version)
+            line = f"v{version} live on {serving} of {status.total_replicas} replicas"
+            if serving == status.total_replicas:
+                note(line, style="green")
+                return True
+            if time.monotonic() >= deadline:
+                note(f"{line} after {timeout:g} s; `agentctl status` shows the replicas",
+                     style="yellow")
+                return False
+            spinner.update(f"{line} ...")
+            time.sleep(POLL_SECONDS)

@@ -1,0 +1,97 @@
+"""The README's five-minute tour, run as written: its commands are read from the README's
+``sh`` block and run through the real ``agentctl`` against ``agentconfig-dev`` (the run
+command's embedded mode) on free ports and a fresh data directory. The README's commands use
+the default addresses, so the test points agentctl at the real ones through the environment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shlex
+from pathlib import Path
+
+from tests.e2e.test_cli import AGENTCTL, Run, lines_with
+from tests.e2e.test_embedded import _start, _stop
+
+ROOT = Path(__file__).resolve().parents[2]
+PREFIXES = (".venv/bin/agentctl", "agentctl")
+
+
+def tour_commands(readme: str) -> list[list[str]]:
+    """The agentctl commands of the tour's ``sh`` block, in order, as argv lists."""
+    section = readme.split("## Five-minute tour", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert block, "the tour has no ```sh block"
+    commands = []
+    for line in block[1].splitlines():
+        argv = shlex.split(line, comments=True)
+        if argv and argv[0] in PREFIXES:
+            commands.append([AGENTCTL, *argv[1:]])
+    return commands
+
+
+async def run(argv: list[str], env: dict[str, str]) -> Run:
+    proc = await asyncio.create_subprocess_exec(
+        *argv, cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode is not None
+    return Run(proc.returncode, out.decode(), err.decode())
+
+
+def only(results: list[tuple[str, Run]], command: str, nth: int = 0) -> Run:
+    found = [r for c, r in results if c == command]
+    assert len(found) > nth, f"the tour no longer runs `{command}`"
+    return found[nth]
+
+
+async def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
+    commands = tour_commands((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert len(commands) >= 15
+    proc, config, runtime, _ = await _start(tmp_path / "data")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGENTCTL_")}
+    env |= {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+            "XDG_STATE_HOME": str(tmp_path / "state"), "COLUMNS": "200", "NO_COLOR": "1",
+            "AGENTCTL_CONFIG_ADDR": config, "AGENTCTL_RUNTIME_ADDR": runtime}
+    results: list[tuple[str, Run]] = []
+    try:
+        for argv in commands:
+            result = await run(argv, env)
+            shown = shlex.join(["agentctl", *argv[1:]])
+            assert result.code == 0, f"{shown}\n{result}"
+            assert "Traceback" not in result.err, result
+            results.append((shown, result))
+    finally:
+        assert await _stop(proc) == 0
+
+    assert "demo: v1 live on 1 of 1 replicas" in only(results, "agentctl -w demo status").out
+    assert len(lines_with(only(results, "agentctl -w shop apply -f examples/").out,
+                          "created")) == 10
+    chat = only(results, "agentctl -w shop chat front-desk -m 'Where is my invoice?' --trace")
+    reply = chat.out.splitlines()[0]
+    assert reply.startswith("[Billing] ")
+    assert lines_with(chat.out, "answering agent:", "billing")
+    assert lines_with(chat.out, "served from:", "draft revision 1")
+
+    first = only(results, "agentctl -w shop publish -m 'first version' --yes")
+    assert "Published v1" in first.out
+    status = only(results, "agentctl -w shop status")
+    assert "shop: v1 live on 1 of 1 replicas" in status.out
+    assert lines_with(status.out, "embedded", "v1")
+
+    assert "~ instructions:" in only(results, "agentctl -w shop diff", 1).out
+    edited = only(results, "agentctl -w shop chat support -m Hello --trace")
+    assert "Answer politely, in one sentence." in edited.out
+    second = only(results, "agentctl -w shop publish -m 'shorter answers' --yes")
+    assert "Published v2" in second.out
+    assert "v2 live on 1 of 1 replicas" in second.err
+
+    rollback = only(results, "agentctl -w shop rollback v1 --yes")
+    assert "Published v3" in rollback.out
+    assert "agentctl -w shop backups restore " in rollback.err
+    assert "restored from v1" in only(results, "agentctl -w shop history", 1).out
+    assert "shop: v3 live on 1 of 1 replicas" in only(results, "agentctl -w shop status", 1).out
+    old = only(results, "agentctl -w shop chat support --version 1 -m Hello")
+    assert old.out.startswith("[Support] ")
