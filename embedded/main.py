@@ -56,9 +56,11 @@ async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
     runtime_app = bootstrap_runtime(RuntimeSettings(
         listen=runtime_listen, config_service=config_address, redis_url="",
         data_dir=str(data_dir / "runtime"), replica_id="embedded",
-        database_url=f"sqlite+aiosqlite:///{data_dir / 'runtime.db'}"), bus=bus)
+        database_url=f"sqlite+aiosqlite:///{data_dir / 'runtime.db'}",
+        auth_required=False), bus=bus)
     await runtime_app.start()
-    runtime_server = await start_server(runtime_listen, [runtime_service(runtime_app)])
+    runtime_server = await start_server(runtime_listen, [runtime_service(runtime_app)],
+                                        interceptors=runtime_app.interceptors)
     try:
         async with grpc.aio.insecure_channel(config_address) as channel:
             created = await demo.seed(cgrpc.ConfigServiceStub(channel))

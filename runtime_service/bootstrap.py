@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
+import grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agentconfig.bus import InProcessBus
@@ -18,9 +19,11 @@ from runtime_service.adapters.responders import (
     DeterministicResponder,
     OpenAICompatibleResponder,
 )
+from runtime_service.api.authz import RuntimeAuthInterceptor
 from runtime_service.api.servicer import RuntimeServicer
 from runtime_service.service.chat import ChatService
 from runtime_service.service.conversations import Conversations
+from runtime_service.service.keys import KeyCache
 from runtime_service.service.loader import Loader
 from runtime_service.service.ports import Notifications, Recorder, Responder
 from runtime_service.service.store import Store
@@ -34,6 +37,7 @@ class RuntimeApp:
     config: GrpcConfigSource
     recorder: Recorder
     servicer: RuntimeServicer
+    interceptors: list[grpc.aio.ServerInterceptor] = field(default_factory=list)
     engine: AsyncEngine | None = None
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
 
@@ -80,5 +84,10 @@ def bootstrap(settings: RuntimeSettings, bus: InProcessBus | None = None) -> Run
                     reconcile_seconds=settings.reconcile_seconds,
                     report_seconds=settings.report_seconds)
     chat = ChatService(config, _responder(settings), recorder)
+    interceptors: list[grpc.aio.ServerInterceptor] = []
+    if settings.auth_required:
+        keys = KeyCache(config)
+        notifications.on_revoked = keys.revoke
+        interceptors.append(RuntimeAuthInterceptor(keys, settings.service_key))
     return RuntimeApp(settings, loader, config, recorder,
-                      RuntimeServicer(loader, chat, recorder), engine)
+                      RuntimeServicer(loader, chat, recorder), interceptors, engine)

@@ -23,7 +23,8 @@ async def serve(settings: RuntimeSettings) -> None:
     app = bootstrap(settings)
     await app.start()
     running = await start_server(settings.listen, [service(app)],
-                                 max_message_bytes=settings.max_message_bytes)
+                                 max_message_bytes=settings.max_message_bytes,
+                                 interceptors=app.interceptors)
     log.info("runtime %s listening on %s (port %d)", settings.replica_id, settings.listen,
              running.port)
     try:

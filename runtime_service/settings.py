@@ -40,6 +40,8 @@ class RuntimeSettings(BaseSettings):
     shutdown_grace_seconds: float = 5.0
     max_message_bytes: int = 4 * 1024 * 1024
     log_level: str = "INFO"
+    # Callers must present API keys (docs/security.md); off only for tests and experiments.
+    auth_required: bool = True
 
     def policies(self) -> dict[str, str]:
         pairs = [p.split("=", 1) for p in self.conversation_policies.split(",") if "=" in p]

@@ -26,46 +26,48 @@ from config_service.service.keys import authenticate
 from config_service.service.ports import UnitOfWorkFactory
 
 SERVICE = "/agentconfig.v1.ConfigService/"
-OPERATOR = "operator"  # the bootstrap key from the environment
-RUNTIME = "service"  # the runtime's credential
+OPERATOR = "operator"  # the bootstrap key from the environment: every workspace, every RPC
+RUNTIME = "service"  # the runtime's credential: the reads a replica needs, nothing else
 
-# method -> the role a workspace key needs; which of operator/runtime may call it too
-POLICY: dict[str, tuple[Role | None, frozenset[str]]] = {
-    "CreateWorkspace": (None, frozenset({OPERATOR})),
-    "GetWorkspace": (Role.VIEWER, frozenset({OPERATOR, RUNTIME})),
-    "ListWorkspaces": (Role.VIEWER, frozenset({OPERATOR})),
-    "UpdateWorkspaceSettings": (Role.ADMIN, frozenset()),
-    "GetDraft": (Role.VIEWER, frozenset()),
-    "ListDraftEntities": (Role.VIEWER, frozenset()),
-    "GetDraftEntity": (Role.VIEWER, frozenset()),
-    "ValidateDraft": (Role.VIEWER, frozenset()),
-    "GetDraftSnapshot": (Role.VIEWER, frozenset({RUNTIME})),
-    "DiffDraft": (Role.VIEWER, frozenset()),
-    "DiffVersions": (Role.VIEWER, frozenset()),
-    "ListVersions": (Role.VIEWER, frozenset()),
-    "GetVersion": (Role.VIEWER, frozenset({RUNTIME})),
-    "GetProduction": (Role.VIEWER, frozenset({RUNTIME})),
-    "ListDraftBackups": (Role.VIEWER, frozenset()),
-    "GetRolloutStatus": (Role.VIEWER, frozenset()),
-    "GetChannel": (Role.VIEWER, frozenset()),
-    "ListChannels": (Role.VIEWER, frozenset({RUNTIME})),
-    "CreateDraftEntity": (Role.EDITOR, frozenset()),
-    "UpdateDraftEntity": (Role.EDITOR, frozenset()),
-    "DeleteDraftEntity": (Role.EDITOR, frozenset()),
-    "ApplyDraftEntities": (Role.EDITOR, frozenset()),
-    "RestoreVersion": (Role.EDITOR, frozenset()),
-    "RestoreDraftBackup": (Role.EDITOR, frozenset()),
-    "PublishDraft": (Role.PUBLISHER, frozenset()),
-    "RollbackToVersion": (Role.PUBLISHER, frozenset()),
-    "CreateChannel": (Role.ADMIN, frozenset()),
-    "UpdateChannel": (Role.ADMIN, frozenset()),
-    "DeleteChannel": (Role.ADMIN, frozenset()),
-    "CreateApiKey": (Role.ADMIN, frozenset({OPERATOR})),
-    "ListApiKeys": (Role.ADMIN, frozenset({OPERATOR})),
-    "RevokeApiKey": (Role.ADMIN, frozenset({OPERATOR})),
-    "ListAuditEvents": (Role.ADMIN, frozenset()),
-    "IntrospectApiKey": (None, frozenset({RUNTIME})),
+# method -> the role a workspace key needs (None: no workspace key may call it)
+POLICY: dict[str, Role | None] = {
+    "CreateWorkspace": None,
+    "GetWorkspace": Role.VIEWER,
+    "ListWorkspaces": Role.VIEWER,
+    "UpdateWorkspaceSettings": Role.ADMIN,
+    "GetDraft": Role.VIEWER,
+    "ListDraftEntities": Role.VIEWER,
+    "GetDraftEntity": Role.VIEWER,
+    "ValidateDraft": Role.VIEWER,
+    "GetDraftSnapshot": Role.VIEWER,
+    "DiffDraft": Role.VIEWER,
+    "DiffVersions": Role.VIEWER,
+    "ListVersions": Role.VIEWER,
+    "GetVersion": Role.VIEWER,
+    "GetProduction": Role.VIEWER,
+    "ListDraftBackups": Role.VIEWER,
+    "GetRolloutStatus": Role.VIEWER,
+    "GetChannel": Role.VIEWER,
+    "ListChannels": Role.VIEWER,
+    "CreateDraftEntity": Role.EDITOR,
+    "UpdateDraftEntity": Role.EDITOR,
+    "DeleteDraftEntity": Role.EDITOR,
+    "ApplyDraftEntities": Role.EDITOR,
+    "RestoreVersion": Role.EDITOR,
+    "RestoreDraftBackup": Role.EDITOR,
+    "PublishDraft": Role.PUBLISHER,
+    "RollbackToVersion": Role.PUBLISHER,
+    "CreateChannel": Role.ADMIN,
+    "UpdateChannel": Role.ADMIN,
+    "DeleteChannel": Role.ADMIN,
+    "CreateApiKey": Role.ADMIN,
+    "ListApiKeys": Role.ADMIN,
+    "RevokeApiKey": Role.ADMIN,
+    "ListAuditEvents": Role.ADMIN,
+    "IntrospectApiKey": None,
 }
+RUNTIME_METHODS = frozenset({"GetProduction", "GetVersion", "GetDraftSnapshot", "ListChannels",
+                             "GetWorkspace", "IntrospectApiKey"})
 
 
 def bearer(metadata: Any) -> str | None:
@@ -101,13 +103,17 @@ class Authenticator:
 
 def check(method: str, principal: Principal) -> None:
     name = method.removeprefix(SERVICE)
-    needed, others = POLICY.get(name, (None, frozenset()))
-    if principal.kind in (OPERATOR, RUNTIME):
-        if principal.kind in others:
-            return
-    elif needed is not None and principal.has(needed):
+    needed = POLICY.get(name)
+    if principal.kind == OPERATOR and name in POLICY and name != "IntrospectApiKey":
         return
-    label = needed.label if needed else " or ".join(sorted(others)) or "nobody"
+    if principal.kind == RUNTIME and name in RUNTIME_METHODS:
+        return
+    if principal.kind == "key" and needed is not None and principal.has(needed):
+        return
+    if needed is not None:
+        label = needed.label
+    else:
+        label = "runtime service" if name == "IntrospectApiKey" else "operator"
     raise PermissionDenied(f"{name} needs the {label} role", reason="ROLE_REQUIRED",
                            metadata={"required_role": label, "method": name})
 
@@ -169,4 +175,5 @@ class PeerInterceptor(grpc.aio.ServerInterceptor):
             response_serializer=handler.response_serializer)
 
 
-__all__ = ["POLICY", "AuthInterceptor", "Authenticator", "PeerInterceptor", "check"]
+__all__ = ["POLICY", "RUNTIME_METHODS", "AuthInterceptor", "Authenticator",
+           "PeerInterceptor", "check"]

@@ -4,6 +4,7 @@ domain errors (the runtime's service layer never sees grpc)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC
 from typing import Any, TypeVar
 
 import grpc
@@ -15,9 +16,12 @@ from agentconfig.kinds import kind_by_enum
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from agentconfig.v1 import entities_pb2 as pb
+from runtime_service.domain.access import KeyInfo
 from runtime_service.service.ports import ChannelBinding, ConfigSource
 
 T = TypeVar("T")
+_ROLES = {cpb.ROLE_VIEWER: "viewer", cpb.ROLE_EDITOR: "editor", cpb.ROLE_PUBLISHER: "publisher",
+          cpb.ROLE_ADMIN: "admin", cpb.ROLE_CHANNEL: "channel"}
 _CHANNEL_TYPES = {cpb.CHANNEL_TYPE_WHATSAPP: "whatsapp", cpb.CHANNEL_TYPE_INSTAGRAM: "instagram",
                   cpb.CHANNEL_TYPE_WEB_WIDGET: "web_widget", cpb.CHANNEL_TYPE_API: "api"}
 
@@ -88,6 +92,16 @@ class GrpcConfigSource(ConfigSource):
             token = page.next_page_token
             if not token:
                 return out
+
+    async def key(self, key_id: str) -> KeyInfo:
+        found: Any = await self._call(self._stub.IntrospectApiKey,
+                                      cpb.IntrospectApiKeyRequest(key_id=key_id))
+        record = found.api_key
+        return KeyInfo(record.key_id, record.workspace_id, _ROLES.get(record.role, ""),
+                       found.secret_sha256,
+                       record.expire_time.ToDatetime(UTC) if record.HasField("expire_time")
+                       else None, record.HasField("revoke_time"),
+                       frozenset(record.channel_ids))
 
     async def close(self) -> None:
         await self._channel.close()

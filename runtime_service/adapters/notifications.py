@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from typing import Any
 
 import redis.asyncio as aioredis
 
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 PRODUCTION_KEY = "agentconfig:production:{}"
 NOTIFY_CHANNEL = "agentconfig:production"
 CHANNELS_CHANNEL = "agentconfig:channels"
+KEYS_CHANNEL = "agentconfig:keys"
 ROLLOUT_KEY = "agentconfig:rollout:{}:{}"
 
 
@@ -37,7 +39,7 @@ class RedisNotifications(Notifications):
                                              health_check_interval=5)
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(NOTIFY_CHANNEL, CHANNELS_CHANNEL)
+                await pubsub.subscribe(NOTIFY_CHANNEL, CHANNELS_CHANNEL, KEYS_CHANNEL)
                 self.connected = True
                 delay = 0.1
                 on_reconnect()  # whatever moved before this subscription existed
@@ -56,15 +58,19 @@ class RedisNotifications(Notifications):
             await asyncio.sleep(delay)
             delay = min(delay * 2, self._max_backoff)
 
-    @staticmethod
-    def _dispatch(message: dict[str, object], on_move: OnMove, on_channels: OnChannels) -> None:
+    def _dispatch(self, message: dict[str, object], on_move: OnMove,
+                  on_channels: OnChannels) -> None:
         channel = message["channel"]
-        data = message["data"]
+        channel = channel.decode() if isinstance(channel, bytes) else channel
+        data: Any = message["data"]
         try:
-            if channel in (NOTIFY_CHANNEL, NOTIFY_CHANNEL.encode()):
-                on_move(ProductionMove.from_json(data))  # type: ignore[arg-type]
+            if channel == NOTIFY_CHANNEL:
+                on_move(ProductionMove.from_json(data))
+            elif channel == KEYS_CHANNEL:
+                if self.on_revoked is not None:
+                    self.on_revoked(str(json.loads(data)["key_id"]))
             else:
-                on_channels(str(json.loads(data)["workspace_id"]))  # type: ignore[arg-type]
+                on_channels(str(json.loads(data)["workspace_id"]))
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("ignoring a malformed notification (%s)", exc)
 
@@ -92,6 +98,8 @@ class BusNotifications(Notifications):
     async def run(self, on_move: OnMove, on_channels: OnChannels,
                   on_reconnect: OnReconnect) -> None:
         unsubscribe = self._bus.subscribe(on_move, on_channels)
+        if self.on_revoked is not None:
+            self._bus.on_revocation(self.on_revoked)
         self.connected = True
         try:
             await asyncio.Event().wait()

@@ -16,6 +16,7 @@ from agentconfig.errors import NotFound, invalid
 from agentconfig.kinds import kind_by_enum
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
+from runtime_service.domain.access import check_channel, check_workspace, current_caller
 from runtime_service.domain.context import context_dict
 from runtime_service.domain.resolve import channel_answer, resolve_agent
 from runtime_service.domain.snapshot import ServingSnapshot
@@ -48,6 +49,7 @@ class RuntimeServicer(rgrpc.RuntimeServiceServicer):
 
     async def _production(self, workspace_id: str, conversation_id: str,
                           ) -> tuple[WorkspaceState, ServingSnapshot]:
+        check_workspace(workspace_id)
         state = self._store.get(workspace_id)
         if state is None or state.current is None:  # first use: the only await with I/O
             _required(workspace_id, "workspace_id")
@@ -66,6 +68,7 @@ class RuntimeServicer(rgrpc.RuntimeServiceServicer):
     async def ResolveChannel(self, request: rpb.ResolveChannelRequest, context: Ctx,
                              ) -> rpb.ResolveChannelResponse:
         _required(request.channel_id, "channel_id")
+        check_channel(request.channel_id)
         state, snapshot = await self._production(request.workspace_id, request.conversation_id)
         binding = state.channels.get(request.channel_id)
         if binding is None:
@@ -112,6 +115,7 @@ class RuntimeServicer(rgrpc.RuntimeServiceServicer):
                 rpb.CHAT_SOURCE_DRAFT, rpb.CHAT_SOURCE_VERSION):
             raise invalid("source", "must be CHAT_SOURCE_DRAFT or CHAT_SOURCE_VERSION",
                           "REQUIRED")
+        check_workspace(request.workspace_id)
         return await self._chat.turn(ChatTurn(
             request.workspace_id, kind.name if kind else "", request.target_id,
             request.source == rpb.CHAT_SOURCE_DRAFT, request.version, request.message,
@@ -119,6 +123,7 @@ class RuntimeServicer(rgrpc.RuntimeServiceServicer):
 
     async def GetReplicaStatus(self, request: rpb.GetReplicaStatusRequest, context: Ctx,
                                ) -> rpb.GetReplicaStatusResponse:
+        caller = current_caller.get()
         reasons = self._loader.degraded_reasons()
         return rpb.GetReplicaStatusResponse(
             replica_id=self._loader.replica_id, degraded=bool(reasons),
@@ -127,4 +132,5 @@ class RuntimeServicer(rgrpc.RuntimeServiceServicer):
                                      content_hash=s.current.content_hash,
                                      load_time=_ts(s.current.loaded_at))
                 for s in sorted(self._loader.store.workspaces.values(),
-                                key=lambda s: s.workspace_id) if s.current is not None])
+                                key=lambda s: s.workspace_id)
+                if s.current is not None and caller.workspace_id in (None, s.workspace_id)])

@@ -10,6 +10,7 @@ from datetime import datetime
 from agentconfig.bus import ProductionMove
 from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import runtime_service_pb2 as rpb
+from runtime_service.domain.access import KeyInfo
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class ConfigSource(abc.ABC):
     async def draft(self, workspace_id: str) -> pb.Snapshot: ...
     @abc.abstractmethod
     async def channels(self, workspace_id: str) -> list[ChannelBinding]: ...
+    @abc.abstractmethod
+    async def key(self, key_id: str) -> KeyInfo:
+        """An API key's record (NotFound when there is none)."""
     async def close(self) -> None:
         return None
 
@@ -39,12 +43,15 @@ class ConfigSource(abc.ABC):
 OnMove = Callable[[ProductionMove], None]
 OnChannels = Callable[[str], None]
 OnReconnect = Callable[[], None]
+OnRevoked = Callable[[str], None]
 
 
 class Notifications(abc.ABC):
     """Redis in the real topology, the in-process bus in the embedded mode."""
 
     connected: bool = False
+
+    on_revoked: OnRevoked | None = None  # set by the bootstrap: drops a key from the cache
 
     @abc.abstractmethod
     async def run(self, on_move: OnMove, on_channels: OnChannels,

@@ -68,12 +68,14 @@ class RuntimeHandle:
 
 async def start_runtime_service(config_address: str, redis_url: str, data_dir: str, *,
                                 database_url: str = "", **overrides: Any) -> RuntimeHandle:
-    values: dict[str, Any] = {"reconcile_seconds": 0.3, "report_seconds": 0.5} | overrides
+    values: dict[str, Any] = {"reconcile_seconds": 0.3, "report_seconds": 0.5,
+                              "auth_required": False} | overrides
     settings = RuntimeSettings(listen="127.0.0.1:0", config_service=config_address,
                                redis_url=redis_url, data_dir=data_dir,
                                database_url=database_url, **values)
     app = bootstrap_runtime(settings)
     await app.start()
-    server = await start_server(settings.listen, [runtime_service(app)])
+    server = await start_server(settings.listen, [runtime_service(app)],
+                                interceptors=app.interceptors)
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{server.port}")
     return RuntimeHandle(app, server, channel, rgrpc.RuntimeServiceStub(channel))

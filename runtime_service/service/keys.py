@@ -1,0 +1,66 @@
+"""Verifying callers' API keys locally, from records fetched with the service credential and
+cached briefly. A revocation notice drops the key at once; the cache lifetime bounds how
+long a missed notice could matter."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from agentconfig.errors import NotFound, Unauthenticated, Unavailable
+from runtime_service.domain.access import Caller, KeyInfo
+from runtime_service.service.ports import ConfigSource
+
+BAD_KEY = "the API key is not valid (unknown, revoked or expired)"
+
+
+def split_key(presented: str) -> tuple[str, str] | None:
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != "agc" or not parts[1] or not parts[2]:
+        return None
+    return parts[1], parts[2]
+
+
+class KeyCache:
+    def __init__(self, config: ConfigSource, service_key: str = "", *,
+                 ttl: float = 30.0, negative_ttl: float = 2.0) -> None:
+        self._config = config
+        self._service_key = service_key
+        self._ttl = ttl
+        self._negative_ttl = negative_ttl
+        self._entries: dict[str, tuple[KeyInfo | None, float]] = {}
+
+    def revoke(self, key_id: str) -> None:
+        self._entries.pop(key_id, None)
+
+    async def _info(self, key_id: str) -> KeyInfo | None:
+        entry = self._entries.get(key_id)
+        now = time.monotonic()
+        if entry is not None:
+            info, at = entry
+            if now - at < (self._ttl if info is not None else self._negative_ttl):
+                return info
+        try:
+            info = await self._config.key(key_id)
+        except NotFound:
+            info = None
+        except Unavailable:
+            if entry is not None and entry[0] is not None:
+                return entry[0]  # keep serving known keys while the config service is away
+            raise
+        self._entries[key_id] = (info, now)
+        if len(self._entries) > 100_000:
+            self._entries.clear()
+        return info
+
+    async def caller(self, token: str | None) -> Caller:
+        if not token:
+            raise Unauthenticated("missing credentials: send `authorization: Bearer <key>`",
+                                  reason="NO_KEY")
+        parts = split_key(token)
+        if parts is not None:
+            info = await self._info(parts[0])
+            if info is not None and info.accepts(parts[1], datetime.now(UTC)):
+                return Caller(f"key:{info.key_id}", info.workspace_id, info.role,
+                              info.channel_ids)
+        raise Unauthenticated(BAD_KEY, reason="BAD_KEY")
