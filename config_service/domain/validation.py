@@ -20,6 +20,7 @@ from agentconfig.errors import FieldViolation
 from agentconfig.references import references
 from config_service.domain import limits as L
 from config_service.domain.model import Channel, Key, Spec
+from config_service.domain.secrets import find_secrets
 
 Check = Callable[[Spec, str], list[FieldViolation]]
 
@@ -230,7 +231,12 @@ def check_entity(kind: str, entity_id: str, spec: Spec, *, spec_path: str, id_pa
     if not L.ENTITY_ID.match(entity_id):
         out.append(_v(id_path, "must be 1-63 lowercase letters, digits, '_' or '-', "
                       "starting with a letter or digit", "BAD_ID"))
-    return out + CHECKS[kind](spec, spec_path)
+    out += CHECKS[kind](spec, spec_path)
+    for field, label in find_secrets(spec, spec_path):
+        out.append(_v(field, f"looks like {label}: versions are kept forever and rollback "
+                      "restores them, so secrets belong in a connection, referred to by "
+                      "connection_id", "SECRET_IN_CONFIG"))
+    return out
 
 
 def validate_draft(specs: Mapping[Key, Spec], channels: Iterable[Channel] = (),
