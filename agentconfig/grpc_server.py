@@ -47,9 +47,13 @@ class RunningServer:
 async def start_server(listen: str, services: Sequence[Service], *,
                        max_message_bytes: int = 4 * 1024 * 1024,
                        interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
-                       credentials: grpc.ServerCredentials | None = None) -> RunningServer:
-    """Start serving on ``listen`` ("host:port"; port 0 picks a free one)."""
+                       credentials: grpc.ServerCredentials | None = None,
+                       max_concurrent_rpcs: int | None = None) -> RunningServer:
+    """Start serving on ``listen`` ("host:port"; port 0 picks a free one). Beyond
+    ``max_concurrent_rpcs`` calls in flight, new ones get RESOURCE_EXHAUSTED at once rather
+    than waiting in an unbounded queue."""
     server = grpc.aio.server(
+        maximum_concurrent_rpcs=max_concurrent_rpcs,
         # error mapping outermost: whatever an inner interceptor raises becomes a status
         interceptors=[ErrorMappingInterceptor(), *interceptors],
         options=[("grpc.max_receive_message_length", max_message_bytes),

@@ -17,6 +17,13 @@ class ConfigServiceSettings(BaseSettings):
     migrate_on_start: bool = True
     max_message_bytes: int = 4 * 1024 * 1024
     log_level: str = "INFO"
+    # TLS: a certificate and key turn TLS on; a client CA makes it mutual (mTLS), e.g. to
+    # admit only runtimes that present a certificate signed by it.
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    tls_client_ca_file: str = ""
+    # Calls in flight beyond this get RESOURCE_EXHAUSTED.
+    max_concurrent_rpcs: int = 1000
     # Access control (docs/security.md). Off only for tests and local experiments.
     auth_required: bool = True
     # Creates workspaces and their first admin key; never stored.

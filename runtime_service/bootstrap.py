@@ -10,6 +10,7 @@ import grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agentconfig.bus import InProcessBus
+from agentconfig.tls import channel_credentials
 from runtime_service.adapters.config_client import GrpcConfigSource
 from runtime_service.adapters.database import make_engine, migrate
 from runtime_service.adapters.disk_cache import DiskSnapshotCache
@@ -74,7 +75,10 @@ def bootstrap(settings: RuntimeSettings, bus: InProcessBus | None = None) -> Run
         notifications = RedisNotifications(settings.redis_url, settings.replica_id)
     else:
         notifications = BusNotifications(bus or InProcessBus(), settings.replica_id)
-    config = GrpcConfigSource(settings.config_service, credential=settings.service_key)
+    config = GrpcConfigSource(settings.config_service, credential=settings.service_key,
+                              channel_credentials=channel_credentials(
+                                  settings.config_tls_ca_file, settings.config_tls_cert_file,
+                                  settings.config_tls_key_file))
     engine = make_engine(settings.database_url) if settings.database_url else None
     recorder: Recorder = SqlRecorder(engine) if engine is not None else NullRecorder()
     conversations = Conversations(settings.conversation_idle_seconds, settings.policies(),

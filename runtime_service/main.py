@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from agentconfig.grpc_server import Service, shutdown_event, start_server
+from agentconfig.tls import server_credentials
 from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
 from runtime_service.bootstrap import RuntimeApp, bootstrap
 from runtime_service.settings import RuntimeSettings
 
 log = logging.getLogger("runtime_service")
 SERVICE_NAME = "agentconfig.v1.RuntimeService"
+
+
+def server_options(settings: RuntimeSettings) -> dict[str, Any]:
+    return {"max_message_bytes": settings.max_message_bytes,
+            "max_concurrent_rpcs": settings.max_concurrent_rpcs,
+            "credentials": server_credentials(settings.tls_cert_file, settings.tls_key_file,
+                                              settings.tls_client_ca_file)}
 
 
 def service(app: RuntimeApp) -> Service:
@@ -23,8 +32,7 @@ async def serve(settings: RuntimeSettings) -> None:
     app = bootstrap(settings)
     await app.start()
     running = await start_server(settings.listen, [service(app)],
-                                 max_message_bytes=settings.max_message_bytes,
-                                 interceptors=app.interceptors)
+                                 interceptors=app.interceptors, **server_options(settings))
     log.info("runtime %s listening on %s (port %d)", settings.replica_id, settings.listen,
              running.port)
     try:

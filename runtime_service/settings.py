@@ -40,6 +40,16 @@ class RuntimeSettings(BaseSettings):
     shutdown_grace_seconds: float = 5.0
     max_message_bytes: int = 4 * 1024 * 1024
     log_level: str = "INFO"
+    # TLS for this server (a client CA makes it mutual)...
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    tls_client_ca_file: str = ""
+    # ... and for its calls to the config service (a CA turns TLS on; cert+key: mTLS).
+    config_tls_ca_file: str = ""
+    config_tls_cert_file: str = ""
+    config_tls_key_file: str = ""
+    # Calls in flight beyond this get RESOURCE_EXHAUSTED (watch streams count too).
+    max_concurrent_rpcs: int = 20000
     # Callers must present API keys (docs/security.md); off only for tests and experiments.
     auth_required: bool = True
 
