@@ -17,11 +17,17 @@ from runtime_service.domain.snapshot import PreparedAgent, PreparedSquad, Servin
 MAX_MEMO = 4096
 
 
+def where(snapshot: ServingSnapshot) -> str:
+    if snapshot.version:
+        return f"v{snapshot.version} of {snapshot.workspace_id!r}"
+    return f"the Draft (revision {snapshot.draft_revision}) of {snapshot.workspace_id!r}"
+
+
 def _agent(snapshot: ServingSnapshot, agent_id: str) -> PreparedAgent:
     prepared = snapshot.agents.get(agent_id)
     if prepared is None:
-        raise NotFound(f"agent {agent_id!r} is not in v{snapshot.version} of "
-                       f"{snapshot.workspace_id!r}", reason="AGENT_NOT_FOUND",
+        raise NotFound(f"agent {agent_id!r} is not in {where(snapshot)}",
+                       reason="AGENT_NOT_FOUND",
                        metadata={"agent_id": agent_id, "version": str(snapshot.version)})
     return prepared
 
@@ -69,8 +75,8 @@ def _squad(snapshot: ServingSnapshot, target_id: str, activation: Activation,
            ) -> tuple[PreparedAgent, rpb.SquadTrace]:
     squad = snapshot.squads.get(target_id)
     if squad is None:
-        raise NotFound(f"squad {target_id!r} is not in v{snapshot.version} of "
-                       f"{snapshot.workspace_id!r}", reason="SQUAD_NOT_FOUND")
+        raise NotFound(f"squad {target_id!r} is not in {where(snapshot)}",
+                       reason="SQUAD_NOT_FOUND")
     trace = pick_squad_agent(squad, activation)
     if trace.answering_agent_id not in snapshot.agents:
         raise FailedPrecondition(f"squad {target_id!r} hands over to agent "

@@ -205,8 +205,10 @@ class Loader:
 
     async def run(self) -> None:
         """The background work of a replica, until cancelled."""
+        # late-bound, so the handlers can be swapped while running (tests drop notices)
         listener = asyncio.create_task(self.notifications.run(
-            self.on_move, self.on_channels, self.on_reconnect))
+            lambda move: self.on_move(move), lambda ws: self.on_channels(ws),
+            lambda: self.on_reconnect()))
         try:
             last_report = 0.0
             while True:

@@ -100,23 +100,59 @@ async def test_two_replicas_follow_publish_and_rollback(
 
 
 async def test_missed_duplicate_and_reordered_notifications(
-        config: ConfigHandle, replicas: list[RuntimeHandle], ws_id: str) -> None:
+        config: ConfigHandle, redis_server: RedisServer, replicas: list[RuntimeHandle],
+        tmp_path: Path, ws_id: str) -> None:
     await workspace.seed(config.stub, ws_id)
-    deaf = replicas[0]
-    assert await _served(deaf, ws_id) == 1
-    deaf.app.loader.on_move = lambda move: None  # type: ignore[method-assign]
-    v2 = await workspace.publish_all(config.stub, ws_id, workspace.entities("Be brief."), "v2")
-    await _until(replicas[1], ws_id, 2)
-    # the reconcile (0.3 s here) repairs the dropped notification
-    await _until(deaf, ws_id, 2, seconds=3)
+    # a replica that hears no notification and does not reconcile on its own
+    deaf = await start_runtime_service(config.address, redis_server.url, str(tmp_path / "d"),
+                                       reconcile_seconds=3600)
+    try:
+        assert await _served(deaf, ws_id) == 1
+        deaf.app.loader.on_move = lambda move: None  # type: ignore[method-assign]
+        v2 = await workspace.publish_all(config.stub, ws_id, workspace.entities("Be brief."),
+                                         "v2")
+        await _until(replicas[1], ws_id, 2)
+        await asyncio.sleep(0.3)
+        assert await _served(deaf, ws_id) == 1  # the notice was dropped
+        await deaf.app.loader.reconcile()  # what the periodic reconcile runs
+        assert await _served(deaf, ws_id) == 2
+    finally:
+        await deaf.stop()
+    # with its periodic reconcile (0.3 s here), a deaf replica catches up by itself
+    slow = replicas[0]
+    slow.app.loader.on_move = lambda move: None  # type: ignore[method-assign]
+    v3 = await workspace.publish_all(config.stub, ws_id, workspace.entities("Be briefer."),
+                                     "v3")
+    await _until(slow, ws_id, 3, seconds=3)
     # duplicates, an old version and a forged hash never move a replica
     loader = replicas[1].app.loader
-    for move in (ProductionMove(ws_id, 2, v2.content_hash), ProductionMove(ws_id, 1, "x"),
-                 ProductionMove(ws_id, 1, v2.content_hash)):
+    await _until(replicas[1], ws_id, 3)
+    for move in (ProductionMove(ws_id, 3, v3.content_hash), ProductionMove(ws_id, 1, "x"),
+                 ProductionMove(ws_id, 2, v2.content_hash)):
         loader.on_move(move)
         await loader.advance(move)
-    await loader.advance(ProductionMove(ws_id, 3, "0" * 64))  # no v3 exists: refused
-    assert await _served(replicas[1], ws_id) == 2
+    await loader.advance(ProductionMove(ws_id, 4, "0" * 64))  # no v4 exists: refused
+    assert await _served(replicas[1], ws_id) == 3
+
+
+async def test_a_notified_hash_that_does_not_match_is_refused(
+        config: ConfigHandle, redis_server: RedisServer, tmp_path: Path, ws_id: str) -> None:
+    await workspace.seed(config.stub, ws_id)
+    replica = await start_runtime_service(config.address, redis_server.url, str(tmp_path),
+                                          reconcile_seconds=3600)
+    try:
+        assert await _served(replica, ws_id) == 1
+        replica.app.loader.on_move = lambda move: None  # type: ignore[method-assign]
+        v2 = await workspace.publish_all(config.stub, ws_id, workspace.entities("Be brief."),
+                                         "v2")
+        await replica.app.loader.advance(ProductionMove(ws_id, 2, "f" * 64))
+        assert await _served(replica, ws_id) == 1
+        status = await replica.stub.GetReplicaStatus(rpb.GetReplicaStatusRequest())
+        assert any("hashes to" in reason for reason in status.degraded_reasons)
+        await replica.app.loader.advance(ProductionMove(ws_id, 2, v2.content_hash))
+        assert await _served(replica, ws_id) == 2
+    finally:
+        await replica.stop()
 
 
 async def test_pinned_conversation_keeps_its_version(
