@@ -63,6 +63,18 @@ CHANNELS = [
 ]
 
 
+class _Keyed:
+    """The stub, with the operator key on every call."""
+
+    def __init__(self, stub: Any, key: str) -> None:
+        self._stub = stub
+        self._metadata = (("authorization", f"Bearer {key}"),)
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._stub, name)
+        return lambda request: method(request, metadata=self._metadata)
+
+
 def entities() -> list[pb.Entity]:
     out = []
     for kind, entity_id, spec in ENTITIES:
@@ -74,8 +86,9 @@ def entities() -> list[pb.Entity]:
     return out
 
 
-async def seed(stub: Any) -> bool:
+async def seed(raw_stub: Any, key: str) -> bool:
     """Create and publish the demo workspace unless it exists; True when it was created."""
+    stub = _Keyed(raw_stub, key)
     existing = await stub.ListWorkspaces(cpb.ListWorkspacesRequest(page_size=500))
     if any(w.workspace_id == WORKSPACE for w in existing.workspaces):
         return False

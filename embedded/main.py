@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import secrets
 from pathlib import Path
 
 import grpc
@@ -29,12 +30,15 @@ from runtime_service.settings import RuntimeSettings
 log = logging.getLogger("embedded")
 
 NEXT_STEPS = """
-agentconfig is running (embedded mode: SQLite at {db}, in-process notifications).
+agentconfig is running (embedded mode: SQLite at {db}, in-process notifications,
+API keys required).
   config service   {config}
   runtime service  {runtime}
   demo workspace   "demo" ({state})
+  admin key        {key_line}
 
 Try, in another terminal:
+  export AGENTCTL_KEY="$(cat {key_file})"
   .venv/bin/agentctl -w demo status
   .venv/bin/agentctl -w demo get agents
   .venv/bin/agentctl -w demo chat front-desk --message "I want a refund"
@@ -44,13 +48,26 @@ Ctrl-C stops both services.
 """
 
 
+def _secret(path: Path) -> tuple[str, bool]:
+    """The key kept in ``path`` (mode 0600), made on first start; True when just made."""
+    if path.exists():
+        return path.read_text().strip(), False
+    value = secrets.token_urlsafe(32)
+    path.touch(mode=0o600)
+    path.write_text(value + "\n")
+    return value, True
+
+
 async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
     stop = shutdown_event()
+    operator_key, first_start = _secret(data_dir / "operator.key")
+    service_key, _ = _secret(data_dir / "service.key")
     bus = InProcessBus()
     db = data_dir / "agentconfig.db"
     config_app = bootstrap_config(ConfigServiceSettings(
         database_url=f"sqlite+aiosqlite:///{db}", redis_url="", listen=config_listen,
-        relay_interval_seconds=0.5, auth_required=False), bus=bus)
+        relay_interval_seconds=0.5, operator_key=operator_key, service_key=service_key),
+        bus=bus)
     await config_app.start()
     config_server = await start_server(config_listen, [config_service(config_app)],
                                        interceptors=config_app.interceptors,
@@ -60,18 +77,21 @@ async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
         listen=runtime_listen, config_service=config_address, redis_url="",
         data_dir=str(data_dir / "runtime"), replica_id="embedded",
         database_url=f"sqlite+aiosqlite:///{data_dir / 'runtime.db'}",
-        auth_required=False), bus=bus)
+        service_key=service_key, operator_key=operator_key), bus=bus)
     await runtime_app.start()
     runtime_server = await start_server(runtime_listen, [runtime_service(runtime_app)],
                                         interceptors=runtime_app.interceptors,
                                         **runtime_options(runtime_app.settings))
     try:
         async with grpc.aio.insecure_channel(config_address) as channel:
-            created = await demo.seed(cgrpc.ConfigServiceStub(channel))
+            created = await demo.seed(cgrpc.ConfigServiceStub(channel), operator_key)
+        key_file = data_dir / "operator.key"
+        key_line = (f"{operator_key}  (operator: every workspace; kept in {key_file})"
+                    if first_start else f"in {key_file}")
         print(NEXT_STEPS.format(db=db, config=config_address,
                                 runtime=f"127.0.0.1:{runtime_server.port}",
-                                state="seeded now" if created else "already there"),
-              flush=True)
+                                state="seeded now" if created else "already there",
+                                key_line=key_line, key_file=key_file), flush=True)
         await stop.wait()
     finally:
         print("stopping ...", flush=True)

@@ -92,6 +92,7 @@ def bootstrap(settings: RuntimeSettings, bus: InProcessBus | None = None) -> Run
     if settings.auth_required:
         keys = KeyCache(config)
         notifications.on_revoked = keys.revoke
-        interceptors.append(RuntimeAuthInterceptor(keys, settings.service_key))
+        interceptors.append(RuntimeAuthInterceptor(keys, settings.service_key,
+                                                   settings.operator_key))
     return RuntimeApp(settings, loader, config, recorder,
                       RuntimeServicer(loader, chat, recorder), interceptors, engine)

@@ -52,6 +52,9 @@ class RuntimeSettings(BaseSettings):
     max_concurrent_rpcs: int = 20000
     # Callers must present API keys (docs/security.md); off only for tests and experiments.
     auth_required: bool = True
+    # The platform operator's key (the config service's AGENTCONFIG_OPERATOR_KEY): every
+    # workspace. Compared by hash; never logged.
+    operator_key: str = ""
 
     def policies(self) -> dict[str, str]:
         pairs = [p.split("=", 1) for p in self.conversation_policies.split(",") if "=" in p]

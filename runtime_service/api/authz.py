@@ -26,14 +26,17 @@ def bearer(metadata: Any) -> str | None:
 
 
 class RuntimeAuthInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, keys: KeyCache, service_key: str = "") -> None:
+    def __init__(self, keys: KeyCache, service_key: str = "", operator_key: str = "") -> None:
         self._keys = keys
         self._service_key = service_key
+        self._operator_key = operator_key
 
     async def _caller(self, method: str, context: Any) -> Caller:
         token = bearer(context.invocation_metadata())
         if token and self._service_key and hmac.compare_digest(token, self._service_key):
             caller = Caller("runtime", None, "service")
+        elif token and self._operator_key and hmac.compare_digest(token, self._operator_key):
+            caller = Caller("operator", None, "admin")
         else:
             caller = await self._keys.caller(token)
         check_method(method, caller)

@@ -38,10 +38,16 @@ async def test_dev_runs_the_embedded_mode_until_ctrl_c(tmp_path: Path) -> None:
             assert line, f"agentctl dev exited early: {banner}"
             banner += line.decode()
         assert f"SQLite at {data / 'agentconfig.db'}" in banner and "seeded now" in banner
+        key = (data / "operator.key").read_text().strip()
+        assert f"admin key        {key}" in banner  # printed on first start
+        unkeyed = await agentctl("-w", "demo", "status", env=env | {
+            "AGENTCTL_CONFIG_ADDR": re.findall(r"config service\s+(\S+)", banner)[0]})
+        assert unkeyed.code != 0 and "API key" in unkeyed.err, unkeyed
         config = re.search(r"config service\s+(\S+)", banner)
         runtime = re.search(r"runtime service\s+(\S+)", banner)
         assert config and runtime
-        env |= {"AGENTCTL_CONFIG_ADDR": config[1], "AGENTCTL_RUNTIME_ADDR": runtime[1]}
+        env |= {"AGENTCTL_CONFIG_ADDR": config[1], "AGENTCTL_RUNTIME_ADDR": runtime[1],
+                "AGENTCTL_KEY": key}
         status = await agentctl("-w", "demo", "status", env=env)
         assert "demo: v1 live on 1 of 1 replicas" in status.out, status
         chat = await agentctl("-w", "demo", "chat", "front-desk", "-m", "I want a refund",

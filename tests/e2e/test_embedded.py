@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import grpc
+import pytest
 
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
@@ -45,11 +46,18 @@ async def test_embedded_mode_serves_the_demo(tmp_path: Path) -> None:
     proc, config, runtime, banner = await _start(tmp_path)
     try:
         assert "seeded now" in banner
+        key = (tmp_path / "operator.key").read_text().strip()
+        assert key in banner  # the ready key, printed on first start
+        metadata = (("authorization", f"Bearer {key}"),)
         async with grpc.aio.insecure_channel(runtime) as channel:
             stub = rgrpc.RuntimeServiceStub(channel)
-            answer = await stub.ResolveChannel(rpb.ResolveChannelRequest(
+            request = rpb.ResolveChannelRequest(
                 workspace_id="demo", channel_id="web",
-                context=rpb.ConversationContext(message="I want a refund", tags=["vip"])))
+                context=rpb.ConversationContext(message="I want a refund", tags=["vip"]))
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.ResolveChannel(request)
+            assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+            answer = await stub.ResolveChannel(request, metadata=metadata)
         assert answer.agent.agent_id == "refunds"
         assert answer.served_from.version == 1
         assert answer.agent.matched_conditional_prompt_ids == ["vip"]
@@ -57,7 +65,7 @@ async def test_embedded_mode_serves_the_demo(tmp_path: Path) -> None:
             cstub = cgrpc.ConfigServiceStub(channel)
             for _ in range(100):
                 status = await cstub.GetRolloutStatus(cpb.GetRolloutStatusRequest(
-                    workspace_id="demo"))
+                    workspace_id="demo"), metadata=metadata)
                 if status.live_replicas == 1:
                     break
                 await asyncio.sleep(0.05)
@@ -71,5 +79,5 @@ async def test_embedded_mode_serves_the_demo(tmp_path: Path) -> None:
         assert await _stop(proc) == 0
     # a second start finds its data and does not seed again
     proc, _, _, banner = await _start(tmp_path)
-    assert "already there" in banner
+    assert "already there" in banner and key not in banner
     assert await _stop(proc) == 0

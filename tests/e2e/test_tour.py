@@ -48,13 +48,17 @@ def only(results: list[tuple[str, Run]], command: str, nth: int = 0) -> Run:
 
 
 async def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
-    commands = tour_commands((ROOT / "README.md").read_text(encoding="utf-8"))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = tour_commands(readme)
     assert len(commands) >= 15
+    # the one non-agentctl line: the key the run command printed, read from its data folder
+    assert 'export AGENTCTL_KEY="$(cat .data/operator.key)"' in readme
     proc, config, runtime, _ = await _start(tmp_path / "data")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGENTCTL_")}
     env |= {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"),
             "XDG_STATE_HOME": str(tmp_path / "state"), "COLUMNS": "200", "NO_COLOR": "1",
-            "AGENTCTL_CONFIG_ADDR": config, "AGENTCTL_RUNTIME_ADDR": runtime}
+            "AGENTCTL_CONFIG_ADDR": config, "AGENTCTL_RUNTIME_ADDR": runtime,
+            "AGENTCTL_KEY": (tmp_path / "data" / "operator.key").read_text().strip()}
     results: list[tuple[str, Run]] = []
     try:
         for argv in commands:
