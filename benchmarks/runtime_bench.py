@@ -1,7 +1,8 @@
 """Runtime benchmarks (not a test): prints figures from one run.
 
 1. Resolve throughput and latency: h2load (gRPC framing by hand) drives ResolveChannel on
-   a runtime process, then on a bare grpc.aio server answering a prebuilt response of the
+   a runtime process (authentication on: a channel key, as a gateway would send it), then
+   on a bare grpc.aio server answering a prebuilt response of the
    same size (the floor). Reported as QPS, p50/p99 and ratios runtime/floor.
 2. Propagation: time from sending PublishDraft until each runtime replica serves the new
    version (observed through WatchProduction streams), with 1 and 4 replicas.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import shutil
 import statistics
 import struct
@@ -28,6 +30,7 @@ from typing import Any
 
 import grpc
 
+from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
@@ -36,6 +39,13 @@ from tests.harness.servers import PostgresServer, RedisServer, _wait_for_port, f
 
 VENV = Path(sys.executable).parent
 WS = "bench"
+OPERATOR = secrets.token_urlsafe(24)
+SERVICE = secrets.token_urlsafe(24)
+KEYS: dict[str, str] = {}  # role -> key, made once the config service is up
+
+
+def auth(role: str = "operator") -> tuple[tuple[str, str]]:
+    return (("authorization", f"Bearer {OPERATOR if role == 'operator' else KEYS[role]}"),)
 REQUEST = rpb.ResolveChannelRequest(
     workspace_id=WS, channel_id="web",
     context=rpb.ConversationContext(tags=["vip"], locale="pt-BR", message="hello"))
@@ -53,7 +63,8 @@ def start_config(stack: ExitStack, pg: PostgresServer, redis: RedisServer, tmp: 
     proc = _spawn([str(VENV / "config-service"), "serve"], {
         "AGENTCONFIG_DATABASE_URL": pg.create_database("bench"),
         "AGENTCONFIG_REDIS_URL": redis.url, "AGENTCONFIG_LISTEN": f"127.0.0.1:{port}",
-        "AGENTCONFIG_RELAY_INTERVAL_SECONDS": "1", "AGENTCONFIG_LOG_LEVEL": "WARNING"},
+        "AGENTCONFIG_RELAY_INTERVAL_SECONDS": "1", "AGENTCONFIG_LOG_LEVEL": "WARNING",
+        "AGENTCONFIG_OPERATOR_KEY": OPERATOR, "AGENTCONFIG_SERVICE_KEY": SERVICE},
         port, tmp / "config.log")
     stack.callback(_stop, proc)
     return f"127.0.0.1:{port}"
@@ -65,7 +76,8 @@ def start_runtime(stack: ExitStack, config: str, redis: RedisServer, tmp: Path, 
         "AGENTCONFIG_RUNTIME_LISTEN": f"127.0.0.1:{port}",
         "AGENTCONFIG_RUNTIME_CONFIG_SERVICE": config, "AGENTCONFIG_RUNTIME_REDIS_URL": redis.url,
         "AGENTCONFIG_RUNTIME_DATA_DIR": str(tmp / f"runtime-{i}"),
-        "AGENTCONFIG_RUNTIME_REPLICA_ID": f"bench-{i}", "AGENTCONFIG_RUNTIME_LOG_LEVEL": "WARNING"},
+        "AGENTCONFIG_RUNTIME_REPLICA_ID": f"bench-{i}", "AGENTCONFIG_RUNTIME_LOG_LEVEL": "WARNING",
+        "AGENTCONFIG_RUNTIME_SERVICE_KEY": SERVICE},
         port, tmp / f"runtime-{i}.log")
     stack.callback(_stop, proc)
     return f"127.0.0.1:{port}"
@@ -88,6 +100,7 @@ def h2load(address: str, seconds: int, tmp: Path, name: str) -> tuple[float, lis
     result = subprocess.run(
         ["h2load", "-c", "8", "-m", "16", "-t", "1", "-D", str(seconds), "--warm-up-time=2",
          "-d", str(frame), "-H", "content-type: application/grpc", "-H", "te: trailers",
+         "-H", f"authorization: Bearer {KEYS['channel']}",
          "--log-file", str(log), f"http://{address}/agentconfig.v1.RuntimeService/ResolveChannel"],
         capture_output=True, text=True, check=True)
     qps = next(float(line.split()[3]) for line in result.stdout.splitlines()
@@ -109,7 +122,7 @@ def resolve_benchmark(stack: ExitStack, config: str, redis: RedisServer, tmp: Pa
     runtime = start_runtime(stack, config, redis, tmp, 0)
     with grpc.insecure_channel(runtime) as channel:
         stub: Any = rgrpc.RuntimeServiceStub(channel)
-        response = stub.ResolveChannel(REQUEST, timeout=10)
+        response = stub.ResolveChannel(REQUEST, timeout=10, metadata=auth("channel"))
     assert response.served_from.version >= 1 and response.agent.matched_conditional_prompt_ids
     response_file = tmp / "response.pb"
     response_file.write_bytes(response.SerializeToString())
@@ -139,7 +152,7 @@ def propagation(config: str, runtimes: list[str], publishes: int) -> list[float]
 
     def watch(index: int, address: str) -> None:
         call = rgrpc.RuntimeServiceStub(grpc.insecure_channel(address)).WatchProduction(
-            rpb.WatchProductionRequest(workspace_id=WS))
+            rpb.WatchProductionRequest(workspace_id=WS), metadata=auth("channel"))
         calls.append(call)
         try:
             for update in call:
@@ -160,7 +173,7 @@ def propagation(config: str, runtimes: list[str], publishes: int) -> list[float]
     publish_ms: list[float] = []
     for n in range(publishes):
         started = time.perf_counter()
-        version = publish_change(stub, WS, f"change {n} {time.time()}")
+        version = publish_change(stub, WS, f"change {n} {time.time()}", auth())
         returned = time.perf_counter()
         publish_ms.append((returned - started) * 1000)
         wanted = {(i, version) for i in range(len(runtimes))}
@@ -184,7 +197,8 @@ def _wait_until_subscribed(runtimes: list[str]) -> None:
         with grpc.insecure_channel(address) as channel:
             stub: Any = rgrpc.RuntimeServiceStub(channel)
             for _ in range(200):
-                if not stub.GetReplicaStatus(rpb.GetReplicaStatusRequest()).degraded:
+                if not stub.GetReplicaStatus(rpb.GetReplicaStatusRequest(),
+                                             metadata=auth("channel")).degraded:
                     break
                 time.sleep(0.05)
 
@@ -204,7 +218,11 @@ def main() -> None:
         stack.callback(redis.stop)
         config = start_config(stack, pg, redis, tmp)
         with grpc.insecure_channel(config) as channel:
-            seed_workspace(cgrpc.ConfigServiceStub(channel), WS)
+            admin: Any = cgrpc.ConfigServiceStub(channel)
+            seed_workspace(admin, WS, auth())
+            KEYS["channel"] = admin.CreateApiKey(cpb.CreateApiKeyRequest(
+                workspace_id=WS, role=cpb.ROLE_CHANNEL, display_name="bench gateway"),
+                metadata=auth()).secret
         resolve_benchmark(stack, config, redis, tmp, args.seconds)
         print("\nPropagation: PublishDraft returned (committed) -> replica serves it "
               "(seen on WatchProduction)")
