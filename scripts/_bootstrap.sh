@@ -46,7 +46,10 @@ ensure_buf() {
 
 compose_config() {
   # `docker compose config` validates the compose file without a Docker engine; the Debian
-  # docker-compose (v1) does the same where the compose plugin is missing.
+  # docker-compose (v1) does the same where the compose plugin is missing. The file requires
+  # the two keys from the environment: validate with placeholders.
+  export AGENTCONFIG_OPERATOR_KEY="${AGENTCONFIG_OPERATOR_KEY:-validate-only}"
+  export AGENTCONFIG_SERVICE_KEY="${AGENTCONFIG_SERVICE_KEY:-validate-only}"
   if docker compose version >/dev/null 2>&1; then
     docker compose -f docker-compose.yml config -q
   else
