@@ -9,12 +9,10 @@ tests/e2e/test_access_matrix.py checks every row against every role.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-import grpc
-
 from agentconfig.errors import PermissionDenied, Unauthenticated
+from agentconfig.interceptors import BeforeCallInterceptor, bearer
 from config_service.domain.auth import (
     Principal,
     Role,
@@ -70,15 +68,6 @@ RUNTIME_METHODS = frozenset({"GetProduction", "GetVersion", "GetDraftSnapshot", 
                              "GetWorkspace", "IntrospectApiKey"})
 
 
-def bearer(metadata: Any) -> str | None:
-    for key, value in metadata or ():
-        if key == "authorization":
-            text = value if isinstance(value, str) else value.decode()
-            scheme, _, token = text.partition(" ")
-            return token.strip() if scheme.lower() == "bearer" else None
-    return None
-
-
 def _same(presented: str, expected_sha256: str) -> bool:
     return bool(expected_sha256) and hmac.compare_digest(sha256(presented), expected_sha256)
 
@@ -118,61 +107,28 @@ def check(method: str, principal: Principal) -> None:
                            metadata={"required_role": label, "method": name})
 
 
-Behavior = Callable[[Any, Any], Any]
-
-
-class AuthInterceptor(grpc.aio.ServerInterceptor):
+class AuthInterceptor(BeforeCallInterceptor):
     """Runs inside the error-mapping interceptor, so its refusals become proper statuses."""
+
+    prefix = SERVICE
 
     def __init__(self, authenticator: Authenticator) -> None:
         self._auth = authenticator
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails],
-                               Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        handler = await continuation(handler_call_details)
-        method = handler_call_details.method
-        if handler is None or not method.startswith(SERVICE) or not handler.unary_unary:
-            return handler
-        behavior: Any = handler.unary_unary
-        auth = self._auth
-
-        async def guarded(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            principal = await auth.principal(bearer(context.invocation_metadata()))
-            check(method, principal)
-            current_principal.set(principal)
-            current_peer.set(context.peer() or "")
-            return await behavior(request, context)
-
-        return grpc.unary_unary_rpc_method_handler(
-            guarded, request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer)
+    async def before(self, method: str, context: Any) -> None:
+        principal = await self._auth.principal(bearer(context.invocation_metadata()))
+        check(SERVICE + method, principal)
+        current_principal.set(principal)
+        current_peer.set(context.peer() or "")
 
 
-class PeerInterceptor(grpc.aio.ServerInterceptor):
+class PeerInterceptor(BeforeCallInterceptor):
     """With authentication off: still record where calls come from, for the audit log."""
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails],
-                               Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        handler = await continuation(handler_call_details)
-        if handler is None or not handler.unary_unary:
-            return handler
-        behavior: Any = handler.unary_unary
+    prefix = SERVICE
 
-        async def with_peer(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            current_peer.set(context.peer() or "")
-            return await behavior(request, context)
-
-        return grpc.unary_unary_rpc_method_handler(
-            with_peer, request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer)
+    async def before(self, method: str, context: Any) -> None:
+        current_peer.set(context.peer() or "")
 
 
 __all__ = ["POLICY", "RUNTIME_METHODS", "AuthInterceptor", "Authenticator",
