@@ -13,6 +13,7 @@ from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
+from agentctl import tls
 from agentctl.errors import Usage, from_rpc
 from agentctl.locate import Locator, recall
 from agentctl.settings import Settings
@@ -35,14 +36,14 @@ class Connection:
     @property
     def stub(self) -> cgrpc.ConfigServiceStub:
         if self._stub is None:
-            self._channel = _open(self.settings.config_addr)
+            self._channel = _open(self.settings.config_addr, self.settings)
             self._stub = cgrpc.ConfigServiceStub(self._channel)
         return self._stub
 
     @property
     def runtime(self) -> rgrpc.RuntimeServiceStub:
         if self._runtime is None:
-            self._runtime_channel = _open(self.settings.runtime_addr)
+            self._runtime_channel = _open(self.settings.runtime_addr, self.settings)
             self._runtime = rgrpc.RuntimeServiceStub(self._runtime_channel)
         return self._runtime
 
@@ -76,7 +77,8 @@ class Connection:
         try:
             return method(request, metadata=self.metadata(), timeout=TIMEOUT_SECONDS)
         except grpc.RpcError as exc:
-            raise from_rpc(exc, self.settings.config_addr, self.locator) from None
+            raise from_rpc(exc, self.settings.config_addr, self.locator,
+                           tls=tls.enabled(self.settings)) from None
 
     def runtime_call(self, method: grpc.UnaryUnaryMultiCallable[Req, Resp], request: Req,
                      ) -> Resp:
@@ -84,8 +86,8 @@ class Connection:
         try:
             return method(request, metadata=self.metadata(), timeout=TIMEOUT_SECONDS)
         except grpc.RpcError as exc:
-            raise from_rpc(exc, self.settings.runtime_addr, service="runtime service") \
-                from None
+            raise from_rpc(exc, self.settings.runtime_addr, service="runtime service",
+                           tls=tls.enabled(self.settings)) from None
 
     def close(self) -> None:
         for channel in (self._channel, self._runtime_channel):
@@ -127,6 +129,17 @@ class Connection:
             if not token:
                 return out
 
+    def api_keys(self) -> list[cpb.ApiKey]:
+        out: list[cpb.ApiKey] = []
+        token = ""
+        while True:
+            page = self.call(self.stub.ListApiKeys, cpb.ListApiKeysRequest(
+                workspace_id=self.workspace, page_size=500, page_token=token))
+            out += page.api_keys
+            token = page.next_page_token
+            if not token:
+                return out
+
     def workspaces(self) -> list[cpb.Workspace]:
         out: list[cpb.Workspace] = []
         token = ""
@@ -139,7 +152,12 @@ class Connection:
                 return out
 
 
-def _open(address: str) -> grpc.Channel:
-    return grpc.insecure_channel(address, options=[
+def _open(address: str, settings: Settings) -> grpc.Channel:
+    """Plaintext, or TLS (mTLS with a client certificate) as the settings say."""
+    options: list[tuple[str, str | int]] = [
         ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)])
+        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES), *tls.options(settings)]
+    credentials = tls.credentials(settings)
+    if credentials is None:
+        return grpc.insecure_channel(address, options=options)
+    return grpc.secure_channel(address, credentials, options=options)

@@ -11,14 +11,17 @@ import grpc
 import typer
 from rich.text import Text
 
+from agentctl import tls
 from agentctl.client import Connection
 from agentctl.commands import (
+    audit,
     backups,
     channels,
     chat,
     dev,
     draft,
     export,
+    keys,
     publishing,
     status,
     versions,
@@ -77,11 +80,27 @@ def connect(
     user: Annotated[str | None, typer.Option(
         "--user", envvar="AGENTCTL_USER", help="Author recorded for edits and publishes.",
     )] = None,
+    tls_ca: Annotated[str | None, typer.Option(
+        "--tls-ca", envvar="AGENTCTL_TLS_CA", metavar="FILE",
+        help="CA certificate (PEM) to verify the servers; turns TLS on.")] = None,
+    tls_cert: Annotated[str | None, typer.Option(
+        "--tls-cert", envvar="AGENTCTL_TLS_CERT", metavar="FILE",
+        help="Client certificate (PEM) for mTLS; needs --tls-key.")] = None,
+    tls_key: Annotated[str | None, typer.Option(
+        "--tls-key", envvar="AGENTCTL_TLS_KEY", metavar="FILE",
+        help="The client certificate's private key (PEM).")] = None,
+    tls_server_name: Annotated[str | None, typer.Option(
+        "--tls-server-name", envvar="AGENTCTL_TLS_SERVER_NAME", metavar="NAME",
+        help="The name to check in the server certificate instead of the address's host.",
+    )] = None,
 ) -> None:
     """Connection options come from flags, then AGENTCTL_* variables, then the config file
     (~/.config/agentctl/config.yaml or $AGENTCTL_CONFIG)."""
     settings = resolve({"config_addr": config_addr, "runtime_addr": runtime_addr,
-                        "workspace": workspace_id, "key": key, "user": user})
+                        "workspace": workspace_id, "key": key, "user": user,
+                        "tls_ca": tls_ca, "tls_cert": tls_cert, "tls_key": tls_key,
+                        "tls_server_name": tls_server_name})
+    tls.check(settings)
     connection = Connection(settings)
     ctx.obj = connection
     ctx.call_on_close(connection.close)
@@ -90,10 +109,12 @@ def connect(
 app.add_typer(workspace.app, name="workspace")
 app.add_typer(channels.app, name="channels")
 app.add_typer(backups.app, name="backups")
+app.add_typer(keys.app, name="keys")
 draft.register(app)
 versions.register(app)
 publishing.register(app)
 export.register(app)
 status.register(app)
+audit.register(app)
 chat.register(app)
 dev.register(app)

@@ -28,6 +28,10 @@ class Settings:
     workspace: str = ""
     key: str = ""
     user: str = ""
+    tls_ca: str = ""  # a CA file: verify the servers (turns TLS on)
+    tls_cert: str = ""  # a client certificate and its key (mTLS)
+    tls_key: str = ""
+    tls_server_name: str = ""  # the name checked in the server certificate
 
 
 def config_file() -> tuple[Path, bool]:
