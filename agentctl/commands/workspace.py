@@ -1,4 +1,4 @@
-"""``workspace create ID`` and ``workspace list``."""
+"""``workspace create ID``, ``workspace list`` and ``workspace settings``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from agentconfig.v1 import config_service_pb2 as cpb
 from agentctl.commands import conn
 from agentctl.output import OUTPUT_OPTION, Output, as_dict, emit, row, say, table, when
 
-app = typer.Typer(no_args_is_help=True, help="Create and list workspaces.")
+app = typer.Typer(no_args_is_help=True,
+                  help="Create and list workspaces; show or change their settings.")
 
 
 @app.command("create")
@@ -38,3 +39,31 @@ def list_(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
         return t
 
     emit([as_dict(w) for w in rows], output, draw)
+
+
+@app.command("settings")
+def settings(
+    ctx: typer.Context,
+    two_person_rule: Annotated[bool | None, typer.Option(
+        "--two-person-rule/--no-two-person-rule", show_default=False,
+        help="Refuse a publish by whoever last edited what it publishes.")] = None,
+    output: Output = OUTPUT_OPTION,
+) -> None:
+    """Show the workspace's settings, or change them (admin)."""
+    c = conn(ctx)
+    ws = c.call(c.stub.GetWorkspace, cpb.GetWorkspaceRequest(workspace_id=c.workspace)).workspace
+    if two_person_rule is not None:
+        wanted = cpb.WorkspaceSettings()
+        wanted.CopyFrom(ws.settings)  # keep what is not being changed
+        wanted.two_person_rule = two_person_rule
+        ws = c.call(c.stub.UpdateWorkspaceSettings, cpb.UpdateWorkspaceSettingsRequest(
+            workspace_id=c.workspace, settings=wanted)).workspace
+    data = {"workspace_id": ws.workspace_id,
+            "settings": as_dict(ws.settings) | {"two_person_rule": ws.settings.two_person_rule}}
+
+    def draw() -> Table:
+        t = table("SETTING", "VALUE", title=f"workspace {ws.workspace_id}")
+        row(t, "two-person rule", "on" if ws.settings.two_person_rule else "off")
+        return t
+
+    emit(data, output, draw)
