@@ -10,6 +10,7 @@ the runtime compiles each once per snapshot and evaluates on every request.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +20,11 @@ import cel
 
 CONTEXT_VARIABLES = frozenset({"channel", "locale", "tags", "variables", "message", "turn"})
 MAX_CONDITION_LENGTH = 2000
+# Evaluation cost: CEL has no loops but its comprehension macros; one (over a list that
+# fits in the length limit, or the request's tags) stays cheap, nested ones multiply.
+MAX_COMPREHENSIONS = 1
+_COMPREHENSION = re.compile(
+    r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)?")
 
 
 class ConditionError(ValueError):
@@ -63,11 +69,15 @@ def compile_condition(source: str) -> Condition:
         raise ConditionError("condition is empty")
     if len(source) > MAX_CONDITION_LENGTH:
         raise ConditionError(f"condition is longer than {MAX_CONDITION_LENGTH} characters")
+    if len(_COMPREHENSION.findall(source)) > MAX_COMPREHENSIONS:
+        raise ConditionError(f"a condition may use at most {MAX_COMPREHENSIONS} comprehension "
+                             "(all, exists, exists_one, map, filter), to bound its cost")
     try:
         program = cel.compile(source)
     except (ValueError, RuntimeError) as exc:
         raise ConditionError(_first_line(str(exc))) from None
-    unknown = sorted(set(program.variables()) - CONTEXT_VARIABLES)
+    bound = {name for name in _COMPREHENSION.findall(source) if name}  # e.g. t in tags.exists(t,
+    unknown = sorted(set(program.variables()) - CONTEXT_VARIABLES - bound)
     if unknown:
         raise ConditionError(
             f"unknown variable(s) {', '.join(unknown)}; "
