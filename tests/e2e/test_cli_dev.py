@@ -42,7 +42,7 @@ async def test_dev_runs_the_embedded_mode_until_ctrl_c(tmp_path: Path) -> None:
         assert f"admin key        {key}" in banner  # printed on first start
         unkeyed = await agentctl("-w", "demo", "status", env=env | {
             "AGENTCTL_CONFIG_ADDR": re.findall(r"config service\s+(\S+)", banner)[0]})
-        assert unkeyed.code != 0 and "API key" in unkeyed.err, unkeyed
+        assert unkeyed.code != 0 and "AGENTCTL_KEY" in unkeyed.err, unkeyed
         config = re.search(r"config service\s+(\S+)", banner)
         runtime = re.search(r"runtime service\s+(\S+)", banner)
         assert config and runtime
