@@ -16,6 +16,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
+from agentconfig.metrics import MetricsInterceptor
 from agentconfig.rpc_status import ErrorMappingInterceptor
 
 
@@ -55,7 +56,7 @@ async def start_server(listen: str, services: Sequence[Service], *,
     server = grpc.aio.server(
         maximum_concurrent_rpcs=max_concurrent_rpcs,
         # error mapping outermost: whatever an inner interceptor raises becomes a status
-        interceptors=[ErrorMappingInterceptor(), *interceptors],
+        interceptors=[MetricsInterceptor(), ErrorMappingInterceptor(), *interceptors],
         options=[("grpc.max_receive_message_length", max_message_bytes),
                  ("grpc.max_send_message_length", max_message_bytes),
                  ("grpc.so_reuseport", 0)])

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from agentconfig.grpc_server import Service, shutdown_event, start_server
+from agentconfig.metrics import serve_metrics
 from agentconfig.tls import server_credentials
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from config_service.adapters.sql.engine import make_engine, migrate
@@ -33,6 +34,7 @@ def service(app: ConfigApp) -> Service:
 
 async def serve(settings: ConfigServiceSettings) -> None:
     stop = shutdown_event()
+    serve_metrics(settings.metrics_listen)
     app = bootstrap(settings)
     await app.start()
     running = await start_server(settings.listen, [service(app)],

@@ -17,6 +17,8 @@ class ConfigServiceSettings(BaseSettings):
     migrate_on_start: bool = True
     max_message_bytes: int = 4 * 1024 * 1024
     log_level: str = "INFO"
+    # Prometheus /metrics over HTTP on host:port; empty: not exposed.
+    metrics_listen: str = ""
     # TLS: a certificate and key turn TLS on; a client CA makes it mutual (mTLS), e.g. to
     # admit only runtimes that present a certificate signed by it.
     tls_cert_file: str = ""

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from agentconfig.grpc_server import Service, shutdown_event, start_server
+from agentconfig.metrics import serve_metrics
 from agentconfig.tls import server_credentials
 from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
 from runtime_service.bootstrap import RuntimeApp, bootstrap
@@ -29,6 +30,7 @@ def service(app: RuntimeApp) -> Service:
 
 async def serve(settings: RuntimeSettings) -> None:
     stop = shutdown_event()
+    serve_metrics(settings.metrics_listen)
     app = bootstrap(settings)
     await app.start()
     running = await start_server(settings.listen, [service(app)],

@@ -40,6 +40,8 @@ class RuntimeSettings(BaseSettings):
     shutdown_grace_seconds: float = 5.0
     max_message_bytes: int = 4 * 1024 * 1024
     log_level: str = "INFO"
+    # Prometheus /metrics over HTTP on host:port; empty: not exposed.
+    metrics_listen: str = ""
     # TLS for this server (a client CA makes it mutual)...
     tls_cert_file: str = ""
     tls_key_file: str = ""

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agentconfig.bus import ProductionMove
+from agentconfig.metrics import MOVES_DELIVERED, OUTBOX_PENDING, RELAY_FAILURES
 from config_service.adapters.notify import Publisher
 from config_service.adapters.sql.tables import outbox
 from config_service.service.ports import Announcer
@@ -58,6 +59,7 @@ class OutboxRelay(Announcer):
                 delay = self._interval
             except Exception as exc:
                 self.failures += 1
+                RELAY_FAILURES.inc()
                 log.warning("outbox delivery failed (%s); retrying in %.1fs", exc, delay)
                 delay = min(delay * 2, self._max_backoff)
             with contextlib.suppress(TimeoutError):
@@ -85,4 +87,6 @@ class OutboxRelay(Announcer):
                 await conn.execute(update(outbox).where(outbox.c.id == row["id"])
                                    .values(delivered_at=datetime.now(UTC)))
                 self.delivered += 1
+                MOVES_DELIVERED.inc()
+            OUTBOX_PENDING.set(0 if len(rows) < batch else len(rows))
             return len(rows)

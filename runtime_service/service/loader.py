@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from agentconfig.bus import ProductionMove
 from agentconfig.errors import AgentConfigError, FailedPrecondition, NotFound, Unavailable
+from agentconfig.metrics import DEGRADED, REFUSED, RELOADS, SERVED_VERSION
 from agentconfig.v1 import entities_pb2 as pb
 from runtime_service.domain.snapshot import SnapshotCorrupt, build
 from runtime_service.service.conversations import Conversations
@@ -123,12 +124,15 @@ class Loader:
         try:
             serving = build(snapshot, expected_hash)
         except SnapshotCorrupt as exc:
+            REFUSED.inc()
             self.corrupt[snapshot.workspace_id] = str(exc)
             log.error("refusing v%d of %s: %s", snapshot.version, snapshot.workspace_id, exc)
             return
         self.corrupt.pop(snapshot.workspace_id, None)
         state = self.store.state(snapshot.workspace_id)
         if state.swap(serving):
+            RELOADS.inc()
+            SERVED_VERSION.labels(snapshot.workspace_id).set(serving.version)
             log.info("serving %s v%d", snapshot.workspace_id, serving.version)
             await asyncio.to_thread(self.cache.save, snapshot)
             await self._report(state)
@@ -216,6 +220,7 @@ class Loader:
                 await self.reconcile()
                 now = time.monotonic()
                 self.conversations.sweep(now)
+                DEGRADED.set(1 if self.degraded_reasons() else 0)
                 for state in list(self.store.workspaces.values()):
                     state.keep_only(self.conversations.in_use(state.workspace_id, now))
                 if now - last_report >= self.report_seconds:
