@@ -132,8 +132,8 @@ async def _new_version(uow: UnitOfWork, ws: Workspace, req: PublishRequest, mani
         if ws.latest_version else {}
     await uow.repo.add_version(version, latest, manifest)
     await uow.repo.add_outbox(ws.id, version.number, version.content_hash)
-    await audit.record(uow.repo, ws.id, f"version.{origin if origin != 'draft' else 'publish'}",
-                       f"v{version.number}", {
+    action = "version.rollback" if origin == OriginType.ROLLBACK else "version.publish"
+    await audit.record(uow.repo, ws.id, action, f"v{version.number}", {
                            "message": req.message, "content_hash": version.content_hash,
                            "previous_version": version.previous_version,
                            "restored_from": restored_from, "request_id": req.request_id},
