@@ -16,11 +16,30 @@ from agentctl.commands import conn
 from agentctl.output import OUTPUT_OPTION, Output, as_dict, emit, row, table, when
 
 
+def _whole(value: Any) -> Any:
+    """A Struct holds every number as a double: 3.0 reads as 3."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_whole(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _whole(v) for k, v in value.items()}
+    return value
+
+
+def details_data(event: cpb.AuditEvent) -> dict[str, Any]:
+    data: dict[str, Any] = _whole(json_format.MessageToDict(event.details))
+    return data
+
+
 def details(event: cpb.AuditEvent) -> str:
     """``key=value`` pairs, values as JSON."""
-    data: dict[str, Any] = json_format.MessageToDict(event.details)
     return " ".join(f"{k}={json.dumps(v, ensure_ascii=False, separators=(',', ':'))}"
-                    for k, v in data.items())
+                    for k, v in details_data(event).items())
+
+
+def event_data(event: cpb.AuditEvent) -> dict[str, Any]:
+    return as_dict(event) | {"details": details_data(event)}
 
 
 def audit(ctx: typer.Context,
@@ -41,7 +60,7 @@ def audit(ctx: typer.Context,
             parts.append(Text(f"next page: --page-token {page.next_page_token}"))
         return Group(*parts)
 
-    emit({"events": [as_dict(e) for e in page.events],
+    emit({"events": [event_data(e) for e in page.events],
           "next_page_token": page.next_page_token}, output, draw)
 
 

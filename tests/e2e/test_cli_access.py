@@ -120,10 +120,14 @@ async def test_keys_roles_revocation_and_audit(cli: Cli, ws_id: str) -> None:
     assert actions[0] == ("api_key.revoke", f"key:{viewer_id}"), actions
     assert [a for a, _ in actions].count("api_key.create") == 5, actions
     [publish] = [e for e in audit["events"] if e["action"] == "version.publish"]
+    assert publish["target"] == "v1" and publish["details"]["message"] == "first", publish
+    assert publish["details"]["previous_version"] == 0, publish
     publisher_id = keys["publisher"].removeprefix("agc_").split("_")[0]
     assert publisher_id in publish["actor"] and publish.get("peer"), publish
     table = await cli.ok("--key", keys["admin"], "audit")
     assert "TIME (UTC)" in table.out and "api_key.revoke" in table.out, table
+    assert "previous_version=0" in table.out and "previous_version=0.0" not in table.out
+    assert 'message="first"' in table.out, table
     first = await cli.data("--key", keys["admin"], "audit", "--page-size", "2")
     assert len(first["events"]) == 2 and first["next_page_token"], first
     second = await cli.data("--key", keys["admin"], "audit", "--page-size", "2",
@@ -185,6 +189,11 @@ async def test_key_usage_mistakes(cli: Cli, ws_id: str) -> None:
     dated = await cli.data(*op, "keys", "create", "--role", "viewer", "--expires",
                            "2099-12-31T00:00:00Z")
     assert dated["api_key"]["expire_time"].startswith("2099-12-31T00:00:00"), dated
+    viewer = (await cli.data(*op, "keys", "create", "--role", "viewer"))["secret"]
+    other = f"other-{uuid.uuid4().hex[:8]}"
+    await cli.ok(*op, "workspace", "create", other)
+    hidden = await cli("--key", viewer, "-w", other, "history")
+    assert hidden.code == 5 and "WORKSPACE_NOT_FOUND" in one_line(hidden), hidden
     missing = await cli(*op, "keys", "revoke", "k-does-not-exist")
     assert missing.code == 5, missing
     elsewhere = await cli(*op, "-w", f"nope-{uuid.uuid4().hex[:6]}", "keys", "list")
