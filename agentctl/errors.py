@@ -11,7 +11,8 @@ one place where gRPC failures are translated into it.
     │                                a YAML file that does not parse, a Draft that does not
     │                                validate; carries each violation
     ├── NotFound             exit 5
-    └── Unreachable          exit 6: UNAVAILABLE or DEADLINE_EXCEEDED; names the address
+    └── Unreachable          exit 6: UNAVAILABLE or DEADLINE_EXCEEDED (a failed TLS
+                                     handshake too, with a hint); names the address
 
 """
 
