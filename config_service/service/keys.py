@@ -44,7 +44,9 @@ async def create_key(uowf: UnitOfWorkFactory, workspace_id: str, role: Role | No
                               audit.actor(), expire_at, None, tuple(channel_ids))
         await uow.repo.add_key(record)
         await audit.record(uow.repo, ws.id, "api_key.create", f"key:{key_id}",
-                           {"role": role.label, "display_name": display_name})
+                           {"role": role.label, "display_name": display_name,
+                            "channel_ids": list(channel_ids),
+                            "expire_time": expire_at.isoformat() if expire_at else ""})
         await uow.commit()
         return record, secret
 
