@@ -1,12 +1,15 @@
 """The one mapping from the error hierarchy to gRPC status codes, with google.rpc details
 (ErrorInfo always; BadRequest when there are field violations), and the server interceptor
-that applies it so servicers simply raise."""
+that applies it so servicers simply raise. A request body that does not parse as the
+method's message is the caller's mistake too: INVALID_ARGUMENT, reason MALFORMED_REQUEST
+(gRPC's own answer would be UNKNOWN with the parser's exception text)."""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -64,6 +67,34 @@ def internal_status(incident: str) -> grpc.Status:
     return rpc_status.to_status(status)
 
 
+@dataclass(frozen=True)
+class MalformedRequest:
+    """What the wrapped deserializer hands the behavior instead of a message it could not
+    parse: the error is raised (and mapped) in the behavior, where a status can be sent."""
+
+    error: str
+
+
+def malformed_request(method: str, request: MalformedRequest) -> errors.InvalidArgument:
+    return errors.InvalidArgument(
+        f"the request body is not a valid message for {method}",
+        reason="MALFORMED_REQUEST", metadata={"method": method, "error": request.error})
+
+
+def safe_deserializer(deserialize: Callable[[bytes], Any] | None,
+                      ) -> Callable[[bytes], Any] | None:
+    if deserialize is None:
+        return None
+
+    def parse(raw: bytes) -> Any:
+        try:
+            return deserialize(raw)
+        except Exception as exc:  # DecodeError, nesting too deep, ...: the parser's verdict
+            return MalformedRequest(type(exc).__name__)
+
+    return parse
+
+
 def _pack(message: Any) -> any_pb2.Any:
     packed = any_pb2.Any()
     packed.Pack(message)
@@ -105,12 +136,12 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 _wrap_unary(handler.unary_unary, method),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=safe_deserializer(handler.request_deserializer),
                 response_serializer=handler.response_serializer)
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(
                 _wrap_stream(handler.unary_stream, method),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=safe_deserializer(handler.request_deserializer),
                 response_serializer=handler.response_serializer)
         return handler
 
@@ -126,6 +157,8 @@ async def _abort(error: BaseException, context: Context, method: str) -> None:
 def _wrap_unary(behavior: Behavior, method: str) -> Behavior:
     async def wrapper(request: Any, context: Context) -> Any:
         try:
+            if isinstance(request, MalformedRequest):
+                raise malformed_request(method, request)
             return await behavior(request, context)
         except (errors.AgentConfigError, Exception) as exc:
             if _is_abort(exc):
@@ -138,6 +171,8 @@ def _wrap_unary(behavior: Behavior, method: str) -> Behavior:
 def _wrap_stream(behavior: Behavior, method: str) -> Behavior:
     async def wrapper(request: Any, context: Context) -> Any:
         try:
+            if isinstance(request, MalformedRequest):
+                raise malformed_request(method, request)
             async for item in behavior(request, context):
                 yield item
         except (errors.AgentConfigError, Exception) as exc:

@@ -9,7 +9,16 @@ import pytest
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 from agentconfig import errors
-from agentconfig.rpc_status import CODES, DOMAIN, code_for, to_status
+from agentconfig.rpc_status import (
+    CODES,
+    DOMAIN,
+    MalformedRequest,
+    code_for,
+    malformed_request,
+    safe_deserializer,
+    to_status,
+)
+from agentconfig.v1 import config_service_pb2 as cpb
 
 
 def _all_subclasses(cls: type[errors.AgentConfigError]) -> list[type[errors.AgentConfigError]]:
@@ -93,3 +102,20 @@ def test_invalid_helper() -> None:
     error = errors.invalid("page_size", "must not be negative", "BAD_PAGE_SIZE")
     assert isinstance(error, errors.InvalidArgument)
     assert [(v.field, v.reason) for v in error.violations] == [("page_size", "BAD_PAGE_SIZE")]
+
+
+def test_a_body_that_does_not_parse_is_invalid_argument_not_unknown() -> None:
+    """gRPC's own answer to a parser exception is UNKNOWN with the exception's text; the
+    interceptor's deserializer hands the behavior a MalformedRequest instead, mapped here."""
+    parse = safe_deserializer(cpb.GetWorkspaceRequest.FromString)
+    assert parse is not None and safe_deserializer(None) is None
+    assert parse(b"\x0a\x02ws") == cpb.GetWorkspaceRequest(workspace_id="ws")
+    bad = parse(b"\xff\xff\xff")
+    assert bad == MalformedRequest("DecodeError")
+    error = malformed_request("/agentconfig.v1.ConfigService/GetWorkspace", bad)
+    proto = _details(to_status(error))
+    assert proto.code == code_pb2.INVALID_ARGUMENT
+    info = error_details_pb2.ErrorInfo()
+    assert len(proto.details) == 1 and proto.details[0].Unpack(info)
+    assert info.reason == "MALFORMED_REQUEST"
+    assert info.metadata["method"] == "/agentconfig.v1.ConfigService/GetWorkspace"
