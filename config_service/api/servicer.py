@@ -3,11 +3,12 @@ converts the answer. Domain errors propagate to the error-mapping interceptor.""
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import grpc
 
+from agentconfig import errors
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from config_service.api import convert as cv
@@ -28,6 +29,16 @@ Ctx = grpc.aio.ServicerContext[Any, Any]
 
 _ACTIONS = {"created": cpb.CHANGE_ACTION_CREATED, "updated": cpb.CHANGE_ACTION_UPDATED,
             "unchanged": cpb.CHANGE_ACTION_UNCHANGED, "deleted": cpb.CHANGE_ACTION_DELETED}
+
+
+def _expire_time(request: cpb.CreateApiKeyRequest) -> datetime | None:
+    if not request.HasField("expire_time"):
+        return None
+    try:
+        return request.expire_time.ToDatetime(UTC)
+    except ValueError as exc:  # seconds or nanos out of the Timestamp's range
+        raise errors.invalid("expire_time", "is not a valid timestamp (years 1-9999, nanos "
+                             "0-999999999)", "BAD_TIMESTAMP") from exc
 
 
 def _author(given: str, context: Ctx) -> str:
@@ -231,8 +242,7 @@ class ConfigServicer(cgrpc.ConfigServiceServicer):
     # access --------------------------------------------------------------------------------
     async def CreateApiKey(self, request: cpb.CreateApiKeyRequest, context: Ctx,
                            ) -> cpb.CreateApiKeyResponse:
-        expire = request.expire_time.ToDatetime(UTC) if request.HasField("expire_time") \
-            else None
+        expire = _expire_time(request)
         record, secret = await keys.create_key(
             self._uowf, request.workspace_id, cv.role(request.role), request.display_name,
             expire, list(request.channel_ids))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import entities_pb2 as pb
@@ -123,6 +124,21 @@ CASES: list[Case] = [
          prepare=_web_channel),
     Case("channel-delete-without-etag", lambda w: ("DeleteChannel", cpb.DeleteChannelRequest(
          workspace_id=w.ws, channel_id="web")), IA, "etag", prepare=_web_channel),
+    # found by tests/fuzz: a NUL reached Postgres (INTERNAL), a Timestamp out of range too
+    Case("channel-get-nul-id", lambda w: ("GetChannel", cpb.GetChannelRequest(
+         workspace_id=w.ws, channel_id="\x00")), NF, reason="CHANNEL_NOT_FOUND"),
+    Case("channel-delete-nul-id", lambda w: ("DeleteChannel", cpb.DeleteChannelRequest(
+         workspace_id=w.ws, channel_id="we\x00b", etag="e")), NF, reason="CHANNEL_NOT_FOUND",
+         prepare=_web_channel),
+    Case("key-revoke-nul-id", lambda w: ("RevokeApiKey", cpb.RevokeApiKeyRequest(
+         workspace_id=w.ws, key_id="\x00")), NF, reason="KEY_NOT_FOUND"),
+    Case("key-expire-time-out-of-range", lambda w: ("CreateApiKey", cpb.CreateApiKeyRequest(
+         workspace_id=w.ws, role=cpb.ROLE_VIEWER, display_name="k",
+         expire_time=Timestamp(seconds=2**62))), IA, "expire_time", "BAD_TIMESTAMP"),
+    Case("key-expire-time-bad-nanos", lambda w: ("CreateApiKey", cpb.CreateApiKeyRequest(
+         workspace_id=w.ws, role=cpb.ROLE_VIEWER, display_name="k",
+         expire_time=Timestamp(seconds=4102444800, nanos=-1))), IA, "expire_time",
+         "BAD_TIMESTAMP"),
     Case("message-over-the-size-limit", lambda w: ("CreateDraftEntity",
          cpb.CreateDraftEntityRequest(workspace_id=w.ws, entity=b.agent(
              "huge", instructions="x" * (5 * 1024 * 1024)))),

@@ -267,6 +267,8 @@ class SqlRepository(Repository):
     async def get_backup(self, workspace_id: str, backup_id: str,
                          ) -> tuple[DraftBackup, Manifest] | None:
         b = t.draft_backups
+        if not _storable(backup_id):  # no stored id can hold it: not there
+            return None
         row = await self._row(select(b).where(b.c.workspace_id == workspace_id,
                                               b.c.backup_id == backup_id))
         if row is None:
@@ -297,6 +299,8 @@ class SqlRepository(Repository):
 
     async def get_channel(self, workspace_id: str, channel_id: str) -> Channel | None:
         c = t.channels
+        if not _storable(channel_id):  # no stored id can hold it: not there
+            return None
         row = await self._row(select(c).where(c.c.workspace_id == workspace_id,
                                               c.c.channel_id == channel_id))
         return _channel(row) if row else None
@@ -334,6 +338,8 @@ class SqlRepository(Repository):
         await self._conn.execute(insert(t.api_keys).values(self._key_values(key)))
 
     async def get_key(self, key_id: str) -> ApiKeyRecord | None:
+        if not _storable(key_id):  # no stored id can hold it: not there
+            return None
         row = await self._row(select(t.api_keys).where(t.api_keys.c.key_id == key_id))
         return _key(row) if row else None
 
@@ -363,3 +369,9 @@ class SqlRepository(Repository):
             stmt = stmt.where(a.c.event_id < before)
         rows = await self._rows(stmt.order_by(a.c.event_id.desc()).limit(limit))
         return [_audit(r) for r in rows]
+
+
+def _storable(text: str) -> bool:
+    """Postgres text cannot hold NUL: a lookup by a caller's string that contains one
+    would fail in the driver (an INTERNAL) instead of finding nothing."""
+    return "\x00" not in text
