@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     insert,
+    select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -94,9 +95,32 @@ class SqlRecorder(Recorder):
             try:
                 await self._write(batch)
             except Exception:
-                self._queue.extendleft(reversed(batch))
-                raise
+                await self._one_by_one(batch)
+                continue
             self.written += len(batch)
+
+    async def _one_by_one(self, batch: list[Turn]) -> None:
+        """After a failed batch: a turn the database refuses while it is up is dropped (the
+        data is at fault, and retrying would block every later turn); if the database is
+        down, everything waits for the next flush."""
+        for i, turn in enumerate(batch):
+            try:
+                await self._write([turn])
+                self.written += 1
+            except Exception as exc:
+                if not await self._database_up():
+                    self._queue.extendleft(reversed(batch[i:]))
+                    raise
+                self.dropped += 1
+                log.error("dropping a turn the database refused: %s", exc)
+
+    async def _database_up(self) -> bool:
+        try:
+            async with self._engine.connect() as conn:
+                await conn.execute(select(1))
+            return True
+        except Exception:
+            return False
 
     async def _write(self, batch: list[Turn]) -> None:
         async with self._engine.begin() as conn:

@@ -28,9 +28,23 @@ from runtime_service.service.store import WorkspaceState
 Ctx = grpc.aio.ServicerContext[Any, Any]
 
 
+MAX_CONVERSATION_ID = 100
+
+
 def _required(value: str, field: str) -> None:
     if not value:
         raise invalid(field, "is required", "REQUIRED")
+
+
+def _conversation(conversation_id: str) -> str:
+    """Recorded as live data: bounded and printable, so no request can poison the batch
+    writer with a value the database refuses."""
+    if len(conversation_id) > MAX_CONVERSATION_ID:
+        raise invalid("conversation_id", f"is longer than {MAX_CONVERSATION_ID} characters",
+                      "TOO_LONG")
+    if not conversation_id.isprintable():
+        raise invalid("conversation_id", "must be printable text", "BAD_ID")
+    return conversation_id
 
 
 def _ts(value: datetime) -> timestamp_pb2.Timestamp:
@@ -50,6 +64,8 @@ class RuntimeServicer(rgrpc.RuntimeServiceServicer):
     async def _production(self, workspace_id: str, conversation_id: str,
                           ) -> tuple[WorkspaceState, ServingSnapshot]:
         check_workspace(workspace_id)
+        if conversation_id:
+            _conversation(conversation_id)
         state = self._store.get(workspace_id)
         if state is None or state.current is None:  # first use: the only await with I/O
             _required(workspace_id, "workspace_id")
@@ -119,7 +135,7 @@ class RuntimeServicer(rgrpc.RuntimeServiceServicer):
         return await self._chat.turn(ChatTurn(
             request.workspace_id, kind.name if kind else "", request.target_id,
             request.source == rpb.CHAT_SOURCE_DRAFT, request.version, request.message,
-            request.context, request.conversation_id))
+            request.context, _conversation(request.conversation_id)))
 
     async def GetReplicaStatus(self, request: rpb.GetReplicaStatusRequest, context: Ctx,
                                ) -> rpb.GetReplicaStatusResponse:
