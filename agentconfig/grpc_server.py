@@ -1,4 +1,5 @@
-"""What every server of the project has, built one way: the error-mapping interceptor,
+"""What every server of the project has, built one way: the one call pipeline (before-call
+hooks such as authentication, error mapping, metrics),
 standard health checking (per service and overall), server reflection (so grpcurl, buf curl
 and Postman work), message-size limits and graceful shutdown."""
 
@@ -16,8 +17,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
-from agentconfig.metrics import MetricsInterceptor
-from agentconfig.rpc_status import ErrorMappingInterceptor
+from agentconfig.interceptors import BeforeCall, CallPipeline
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class RunningServer:
 
 async def start_server(listen: str, services: Sequence[Service], *,
                        max_message_bytes: int = 4 * 1024 * 1024,
-                       interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+                       hooks: Sequence[BeforeCall] = (),
                        credentials: grpc.ServerCredentials | None = None,
                        max_concurrent_rpcs: int | None = None) -> RunningServer:
     """Start serving on ``listen`` ("host:port"; port 0 picks a free one). Beyond
@@ -55,8 +55,7 @@ async def start_server(listen: str, services: Sequence[Service], *,
     than waiting in an unbounded queue."""
     server = grpc.aio.server(
         maximum_concurrent_rpcs=max_concurrent_rpcs,
-        # error mapping outermost: whatever an inner interceptor raises becomes a status
-        interceptors=[MetricsInterceptor(), ErrorMappingInterceptor(), *interceptors],
+        interceptors=[CallPipeline(hooks)],
         options=[("grpc.max_receive_message_length", max_message_bytes),
                  ("grpc.max_send_message_length", max_message_bytes),
                  ("grpc.so_reuseport", 0)])

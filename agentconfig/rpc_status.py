@@ -1,14 +1,15 @@
 """The one mapping from the error hierarchy to gRPC status codes, with google.rpc details
-(ErrorInfo always; BadRequest when there are field violations), and the server interceptor
-that applies it so servicers simply raise. A request body that does not parse as the
-method's message is the caller's mistake too: INVALID_ARGUMENT, reason MALFORMED_REQUEST
-(gRPC's own answer would be UNKNOWN with the parser's exception text)."""
+(ErrorInfo always; BadRequest when there are field violations). The one interceptor
+(agentconfig.interceptors.CallPipeline) applies it, so servicers simply raise. A request
+body that does not parse as the method's message is the caller's mistake too:
+INVALID_ARGUMENT, reason MALFORMED_REQUEST (gRPC's own answer would be UNKNOWN with the
+parser's exception text)."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,48 +106,9 @@ Context = grpc.aio.ServicerContext[Any, Any]
 Behavior = Callable[[Any, Any], Any]
 
 
-class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
-    """Turns domain errors into statuses and anything unexpected into a logged INTERNAL with
-    an incident id: a caller never sees a stack trace. Wrapped handlers are built once per
-    method: this sits on the runtime's hot path."""
-
-    def __init__(self) -> None:
-        self._wrapped: dict[str, grpc.RpcMethodHandler[Any, Any] | None] = {}
-
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails],
-                               Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        method = handler_call_details.method
-        if method in self._wrapped:
-            return self._wrapped[method]
-        handler = await continuation(handler_call_details)
-        wrapped = self._wrap(handler, method)
-        if handler is not None:
-            self._wrapped[method] = wrapped
-        return wrapped
-
-    @staticmethod
-    def _wrap(handler: grpc.RpcMethodHandler[Any, Any] | None, method: str,
-              ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        if handler is None:
-            return handler
-        if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(
-                _wrap_unary(handler.unary_unary, method),
-                request_deserializer=safe_deserializer(handler.request_deserializer),
-                response_serializer=handler.response_serializer)
-        if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(
-                _wrap_stream(handler.unary_stream, method),
-                request_deserializer=safe_deserializer(handler.request_deserializer),
-                response_serializer=handler.response_serializer)
-        return handler
-
-
-async def _abort(error: BaseException, context: Context, method: str) -> None:
+async def abort_for(error: BaseException, context: Context, method: str) -> None:
+    """End the call with the status for ``error`` (raises grpc's abort exception); anything
+    that is not a domain error is logged with an incident id and answered INTERNAL."""
     if isinstance(error, errors.AgentConfigError):
         await context.abort_with_status(to_status(error))
     incident = uuid.uuid4().hex[:12]
@@ -154,35 +116,6 @@ async def _abort(error: BaseException, context: Context, method: str) -> None:
     await context.abort_with_status(internal_status(incident))
 
 
-def _wrap_unary(behavior: Behavior, method: str) -> Behavior:
-    async def wrapper(request: Any, context: Context) -> Any:
-        try:
-            if isinstance(request, MalformedRequest):
-                raise malformed_request(method, request)
-            return await behavior(request, context)
-        except (errors.AgentConfigError, Exception) as exc:
-            if _is_abort(exc):
-                raise
-            await _abort(exc, context, method)
-
-    return wrapper
-
-
-def _wrap_stream(behavior: Behavior, method: str) -> Behavior:
-    async def wrapper(request: Any, context: Context) -> Any:
-        try:
-            if isinstance(request, MalformedRequest):
-                raise malformed_request(method, request)
-            async for item in behavior(request, context):
-                yield item
-        except (errors.AgentConfigError, Exception) as exc:
-            if _is_abort(exc):
-                raise
-            await _abort(exc, context, method)
-
-    return wrapper
-
-
-def _is_abort(exc: BaseException) -> bool:
+def is_abort(exc: BaseException) -> bool:
     """context.abort raises an internal exception that must travel on untouched."""
     return type(exc).__name__ == "AbortError" or isinstance(exc, grpc.aio.AbortError)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agentconfig.bus import InProcessBus
+from agentconfig.interceptors import BeforeCall
 from config_service.adapters.notify import (
     BusPublisher,
     Publisher,
@@ -33,7 +33,7 @@ class ConfigApp:
     publisher: Publisher
     relay: OutboxRelay
     servicer: ConfigServicer
-    interceptors: list[grpc.aio.ServerInterceptor]
+    hooks: list[BeforeCall]
 
     async def start(self) -> None:
         if self.settings.migrate_on_start:
@@ -60,7 +60,7 @@ def bootstrap(settings: ConfigServiceSettings, bus: InProcessBus | None = None) 
         publisher = reader = BusPublisher(bus or InProcessBus())
     relay = OutboxRelay(engine, publisher, interval=settings.relay_interval_seconds)
     servicer = ConfigServicer(uowf, relay, reader, publisher, publisher)
-    interceptors: list[grpc.aio.ServerInterceptor] = [
+    hooks: list[BeforeCall] = [
         AuthInterceptor(Authenticator(uowf, settings.operator_key, settings.service_key))
         if settings.auth_required else PeerInterceptor()]
-    return ConfigApp(settings, engine, uowf, publisher, relay, servicer, interceptors)
+    return ConfigApp(settings, engine, uowf, publisher, relay, servicer, hooks)

@@ -38,7 +38,7 @@ async def serve(settings: ConfigServiceSettings) -> None:
     app = bootstrap(settings)
     await app.start()
     running = await start_server(settings.listen, [service(app)],
-                                 interceptors=app.interceptors, **server_options(settings))
+                                 hooks=app.hooks, **server_options(settings))
     log.info("config service listening on %s (port %d)", settings.listen, running.port)
     try:
         await stop.wait()

@@ -70,7 +70,7 @@ async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
         bus=bus)
     await config_app.start()
     config_server = await start_server(config_listen, [config_service(config_app)],
-                                       interceptors=config_app.interceptors,
+                                       hooks=config_app.hooks,
                                        **config_options(config_app.settings))
     config_address = f"127.0.0.1:{config_server.port}"
     runtime_app = bootstrap_runtime(RuntimeSettings(
@@ -80,7 +80,7 @@ async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
         service_key=service_key, operator_key=operator_key), bus=bus)
     await runtime_app.start()
     runtime_server = await start_server(runtime_listen, [runtime_service(runtime_app)],
-                                        interceptors=runtime_app.interceptors,
+                                        hooks=runtime_app.hooks,
                                         **runtime_options(runtime_app.settings))
     try:
         async with grpc.aio.insecure_channel(config_address) as channel:

@@ -6,10 +6,10 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
-import grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agentconfig.bus import InProcessBus
+from agentconfig.interceptors import BeforeCall
 from agentconfig.tls import channel_credentials
 from runtime_service.adapters.config_client import GrpcConfigSource
 from runtime_service.adapters.database import make_engine, migrate
@@ -38,7 +38,7 @@ class RuntimeApp:
     config: GrpcConfigSource
     recorder: Recorder
     servicer: RuntimeServicer
-    interceptors: list[grpc.aio.ServerInterceptor] = field(default_factory=list)
+    hooks: list[BeforeCall] = field(default_factory=list)
     engine: AsyncEngine | None = None
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
 
@@ -88,11 +88,11 @@ def bootstrap(settings: RuntimeSettings, bus: InProcessBus | None = None) -> Run
                     reconcile_seconds=settings.reconcile_seconds,
                     report_seconds=settings.report_seconds)
     chat = ChatService(config, _responder(settings), recorder)
-    interceptors: list[grpc.aio.ServerInterceptor] = []
+    hooks: list[BeforeCall] = []
     if settings.auth_required:
         keys = KeyCache(config)
         notifications.on_revoked = keys.revoke
-        interceptors.append(RuntimeAuthInterceptor(keys, settings.service_key,
+        hooks.append(RuntimeAuthInterceptor(keys, settings.service_key,
                                                    settings.operator_key))
     return RuntimeApp(settings, loader, config, recorder,
-                      RuntimeServicer(loader, chat, recorder), interceptors, engine)
+                      RuntimeServicer(loader, chat, recorder), hooks, engine)

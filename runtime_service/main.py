@@ -34,7 +34,7 @@ async def serve(settings: RuntimeSettings) -> None:
     app = bootstrap(settings)
     await app.start()
     running = await start_server(settings.listen, [service(app)],
-                                 interceptors=app.interceptors, **server_options(settings))
+                                 hooks=app.hooks, **server_options(settings))
     log.info("runtime %s listening on %s (port %d)", settings.replica_id, settings.listen,
              running.port)
     try:

@@ -12,7 +12,7 @@ import hmac
 from typing import Any
 
 from agentconfig.errors import PermissionDenied, Unauthenticated
-from agentconfig.interceptors import BeforeCallInterceptor, bearer
+from agentconfig.interceptors import BeforeCall, bearer
 from config_service.domain.auth import (
     Principal,
     Role,
@@ -107,8 +107,8 @@ def check(method: str, principal: Principal) -> None:
                            metadata={"required_role": label, "method": name})
 
 
-class AuthInterceptor(BeforeCallInterceptor):
-    """Runs inside the error-mapping interceptor, so its refusals become proper statuses."""
+class AuthInterceptor(BeforeCall):
+    """A before-call hook: its refusals are mapped to statuses like any other error."""
 
     prefix = SERVICE
 
@@ -122,7 +122,7 @@ class AuthInterceptor(BeforeCallInterceptor):
         current_peer.set(context.peer() or "")
 
 
-class PeerInterceptor(BeforeCallInterceptor):
+class PeerInterceptor(BeforeCall):
     """With authentication off: still record where calls come from, for the audit log."""
 
     prefix = SERVICE

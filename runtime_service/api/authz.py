@@ -7,14 +7,14 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from agentconfig.interceptors import BeforeCallInterceptor, bearer
+from agentconfig.interceptors import BeforeCall, bearer
 from runtime_service.domain.access import Caller, check_method, current_caller
 from runtime_service.service.keys import KeyCache
 
 SERVICE = "/agentconfig.v1.RuntimeService/"
 
 
-class RuntimeAuthInterceptor(BeforeCallInterceptor):
+class RuntimeAuthInterceptor(BeforeCall):
     prefix = SERVICE
 
     def __init__(self, keys: KeyCache, service_key: str = "", operator_key: str = "") -> None:

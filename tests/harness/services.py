@@ -63,7 +63,7 @@ async def start_config_service(database_url: str, redis_url: str = "", *,
     app = bootstrap(settings)
     await app.start()
     server = await start_server(settings.listen, [service(app)],
-                                interceptors=app.interceptors, **config_options(settings))
+                                hooks=app.hooks, **config_options(settings))
     channel = _channel(server.port, overrides)
     return ConfigHandle(app, server, channel, cgrpc.ConfigServiceStub(channel))
 
@@ -92,6 +92,6 @@ async def start_runtime_service(config_address: str, redis_url: str, data_dir: s
     app = bootstrap_runtime(settings)
     await app.start()
     server = await start_server(settings.listen, [runtime_service(app)],
-                                interceptors=app.interceptors, **runtime_options(settings))
+                                hooks=app.hooks, **runtime_options(settings))
     channel = _channel(server.port, overrides)
     return RuntimeHandle(app, server, channel, rgrpc.RuntimeServiceStub(channel))
