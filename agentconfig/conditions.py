@@ -35,6 +35,7 @@ class ConditionError(ValueError):
 class Condition:
     source: str
     program: Any
+    variables: frozenset[str] = frozenset()  # the context variables it reads
 
     def evaluate(self, context: Mapping[str, Any] | Activation) -> bool:
         """True only for a boolean true; an evaluation error (missing key, wrong type) is
@@ -83,7 +84,7 @@ def compile_condition(source: str) -> Condition:
             f"unknown variable(s) {', '.join(unknown)}; "
             f"the context has {', '.join(sorted(CONTEXT_VARIABLES))}"
         )
-    return Condition(source, program)
+    return Condition(source, program, frozenset(program.variables()) & CONTEXT_VARIABLES)
 
 
 def check_condition(source: str) -> str | None:

@@ -27,6 +27,20 @@ class Service:
     add_to_server: Callable[[Any, grpc.aio.Server], None]
 
 
+class _Registrations:
+    """Stands in for the server while a generated add_*_to_server registers its handlers,
+    so they can be wrapped by the call pipeline before the real server sees them."""
+
+    def __init__(self) -> None:
+        self.services: dict[str, dict[str, Any]] = {}
+
+    def add_generic_rpc_handlers(self, handlers: Any) -> None:
+        return None  # the registered handlers below carry the same methods
+
+    def add_registered_method_handlers(self, service: str, handlers: dict[str, Any]) -> None:
+        self.services[service] = dict(handlers)
+
+
 @dataclass
 class RunningServer:
     server: grpc.aio.Server
@@ -55,12 +69,18 @@ async def start_server(listen: str, services: Sequence[Service], *,
     than waiting in an unbounded queue."""
     server = grpc.aio.server(
         maximum_concurrent_rpcs=max_concurrent_rpcs,
-        interceptors=[CallPipeline(hooks)],
         options=[("grpc.max_receive_message_length", max_message_bytes),
                  ("grpc.max_send_message_length", max_message_bytes),
                  ("grpc.so_reuseport", 0)])
+    pipeline = CallPipeline(hooks)
     for service in services:
-        service.add_to_server(service.servicer, server)
+        captured = _Registrations()
+        service.add_to_server(service.servicer, captured)  # type: ignore[arg-type]
+        for name, handlers in captured.services.items():
+            wrapped = pipeline.wrap_service(name, handlers)
+            server.add_generic_rpc_handlers(
+                (grpc.method_handlers_generic_handler(name, wrapped),))
+            server.add_registered_method_handlers(name, wrapped)
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     names = tuple(s.name for s in services)

@@ -1,14 +1,17 @@
-"""The one interceptor of both services. Every call goes through one wrapper, built once per
-method, that does in order: refuse an unparseable body, run the service's before-call hooks
-(authentication), call the servicer, map any error to a status (agentconfig.rpc_status),
-and count the outcome (agentconfig.metrics). One wrapper rather than a stack of interceptors,
-because each layer costs a coroutine per call on the runtime's hot path."""
+"""The call pipeline of both services. Every method's handler is wrapped once, when the
+service is registered, so that each call does in order: refuse an unparseable body, run the
+service's before-call hooks (authentication), call the servicer, map any error to a status
+(agentconfig.rpc_status), and count the outcome (agentconfig.metrics).
+
+Wrapping at registration rather than with grpc.aio server interceptors matters on the
+runtime's hot path: an interceptor is consulted (a coroutine, a continuation) on every call,
+and every stacked layer adds another."""
 
 from __future__ import annotations
 
 import abc
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import grpc
@@ -55,23 +58,16 @@ def _outcome(exc: BaseException, context: Any) -> str:
     return "INTERNAL" if isinstance(exc, Exception) else "CANCELLED"
 
 
-class CallPipeline(grpc.aio.ServerInterceptor):
+class CallPipeline:
     def __init__(self, hooks: Sequence[BeforeCall] = ()) -> None:
         self._hooks = tuple(hooks)
-        self._wrapped: dict[str, Any] = {}
 
-    async def intercept_service(
-        self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
-        handler_call_details: grpc.HandlerCallDetails) -> Any:
-        method = handler_call_details.method
-        if method not in self._wrapped:
-            self._wrapped[method] = self._wrap(await continuation(handler_call_details),
-                                               method)
-        return self._wrapped[method]
+    def wrap_service(self, service: str, handlers: dict[str, Any]) -> dict[str, Any]:
+        return {name: self.wrap(handler, f"/{service}/{name}")
+                for name, handler in handlers.items()}
 
-    def _wrap(self, handler: Any, method: str) -> Any:
-        if handler is None:
-            return None
+    def wrap(self, handler: Any, method: str) -> Any:
+        """``method`` is the full name, "/package.Service/Method"."""
         hooks = [(h, method.removeprefix(h.prefix)) for h in self._hooks
                  if method.startswith(h.prefix)]
         name = method.rsplit("/", 1)[-1]

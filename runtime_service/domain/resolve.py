@@ -1,8 +1,7 @@
 """Resolution against a snapshot: which agent answers (squad hand-off rules) and with which
 effective instructions (conditional prompts, highest priority first). Pure and fast: it
 runs on every gateway request. Conditions share one CEL activation per request, and
-answers are memoised per snapshot by what the conditions decided, so a repeated outcome
-costs a dictionary lookup instead of building messages."""
+channel answers are memoised per snapshot by the context values the conditions read."""
 
 from __future__ import annotations
 
@@ -14,7 +13,8 @@ from agentconfig.errors import FailedPrecondition, NotFound
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from runtime_service.domain.snapshot import PreparedAgent, PreparedSquad, ServingSnapshot
 
-MAX_MEMO = 4096
+MAX_MEMO = 2048
+MAX_MEMO_KEY_CHARS = 1024  # long messages or variables are evaluated, not remembered
 
 
 def where(snapshot: ServingSnapshot) -> str:
@@ -95,24 +95,44 @@ def resolve_target(snapshot: ServingSnapshot, kind: str, target_id: str,
     return build_agent(prepared, matched_prompts(prepared, activation)), trace
 
 
+def _chars(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, tuple):
+        return sum(_chars(v) for v in value)
+    return 8
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
 def channel_answer(snapshot: ServingSnapshot, kind: str, target_id: str,
                    context: Mapping[str, Any]) -> rpb.ResolveChannelResponse:
-    """The full response for a channel, memoised per snapshot by the conditions' outcome.
-    The returned message is shared: callers must not modify it."""
-    activation = Activation(context)
+    """The full response for a channel. Conditions read only a few context variables, so
+    the answer is memoised per snapshot by their values: a context seen before (same tags,
+    locale, channel, ...) costs a lookup; a new one evaluates the conditions once. The
+    returned message is shared: callers must not modify it."""
+    names = snapshot.condition_variables
+    key = (kind, target_id, *(_frozen(context[n]) for n in names))
+    cached = snapshot.memo.get(key)
+    if cached is not None:
+        return cached
+    activation = Activation({n: context[n] for n in names})
     trace: rpb.SquadTrace | None = None
     if kind == "agent":
         prepared = _agent(snapshot, target_id)
-        rule = -2
     else:
         prepared, trace = _squad(snapshot, target_id, activation)
-        rule = trace.handoff_rule_index
-    matched = matched_prompts(prepared, activation)
-    key = (kind, target_id, rule, prepared.agent_id, matched)
-    cached = snapshot.memo.get(key)
-    if cached is None:
-        cached = rpb.ResolveChannelResponse(agent=build_agent(prepared, matched),
-                                            served_from=snapshot.served_from, squad=trace)
-        if len(snapshot.memo) < MAX_MEMO:
-            snapshot.memo[key] = cached
-    return cached
+    answer = rpb.ResolveChannelResponse(
+        agent=build_agent(prepared, matched_prompts(prepared, activation)),
+        served_from=snapshot.served_from, squad=trace)
+    if _chars(key) <= MAX_MEMO_KEY_CHARS:
+        if len(snapshot.memo) >= MAX_MEMO:
+            snapshot.memo.clear()
+        snapshot.memo[key] = answer
+    return answer

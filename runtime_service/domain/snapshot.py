@@ -67,8 +67,22 @@ class ServingSnapshot:
     agents: Mapping[str, PreparedAgent]
     squads: Mapping[str, PreparedSquad]
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    # resolve.channel_answer's memo: answers by what the conditions decided
+    # resolve.channel_answer's memo: answers by the context values the conditions read
     memo: dict[tuple[object, ...], rpb.ResolveChannelResponse] = field(default_factory=dict)
+
+    @cached_property
+    def condition_variables(self) -> tuple[str, ...]:
+        """Every context variable any condition of this snapshot reads, sorted."""
+        names: set[str] = set()
+        for agent in self.agents.values():
+            for prompt in agent.prompts:
+                if prompt.condition is not None:
+                    names |= prompt.condition.variables
+        for squad in self.squads.values():
+            for rule in squad.rules:
+                if rule.condition is not None:
+                    names |= rule.condition.variables
+        return tuple(sorted(names))
 
     @cached_property
     def served_from(self) -> rpb.ServedFrom:

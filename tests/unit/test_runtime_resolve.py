@@ -113,3 +113,18 @@ def test_swap_only_moves_forward() -> None:
     assert not state.swap(v1)
     assert not state.swap(v2)
     assert state.current is v2
+
+
+def test_channel_answers_are_memoised_by_what_conditions_read() -> None:
+    from runtime_service.domain.resolve import channel_answer
+    serving = build(snapshot(ENTITIES))
+    assert serving.condition_variables == ("channel", "locale", "message", "tags", "turn",
+                                           "variables")
+    first = channel_answer(serving, "squad", "desk", _ctx(tags=["vip"], message="hi"))
+    again = channel_answer(serving, "squad", "desk", _ctx(tags=["vip"], message="hi"))
+    other = channel_answer(serving, "squad", "desk", _ctx(tags=["vip"], message="an invoice"))
+    assert again is first  # memoised
+    assert (first.agent.agent_id, other.agent.agent_id) == ("support", "billing")
+    assert first.agent.matched_conditional_prompt_ids == ["vip"]
+    long = channel_answer(serving, "squad", "desk", _ctx(message="x" * 5000))
+    assert long is not channel_answer(serving, "squad", "desk", _ctx(message="x" * 5000))
