@@ -74,12 +74,6 @@ class CallPipeline:
         ok, seconds = RPCS.labels(name, "OK"), RPC_SECONDS.labels(name)
         deserialize = safe_deserializer(handler.request_deserializer)
 
-        async def guard(request: Any, context: Any) -> None:
-            if isinstance(request, MalformedRequest):
-                raise malformed_request(method, request)
-            for hook, short in hooks:
-                await hook.before(short, context)
-
         async def failed(exc: BaseException, context: Any) -> None:
             RPCS.labels(name, _outcome(exc, context)).inc()
             if is_abort(exc) or not isinstance(exc, Exception):
@@ -91,8 +85,11 @@ class CallPipeline:
 
             async def call(request: Any, context: Any) -> Any:
                 started = time.perf_counter()
-                try:
-                    await guard(request, context)
+                try:  # inline rather than a helper coroutine: this is the hot path
+                    if isinstance(request, MalformedRequest):
+                        raise malformed_request(method, request)
+                    for hook, short in hooks:
+                        await hook.before(short, context)
                     response = await unary(request, context)
                 except BaseException as exc:
                     await failed(exc, context)
@@ -110,7 +107,10 @@ class CallPipeline:
 
             async def call_stream(request: Any, context: Any) -> AsyncIterator[Any]:
                 try:
-                    await guard(request, context)
+                    if isinstance(request, MalformedRequest):
+                        raise malformed_request(method, request)
+                    for hook, short in hooks:
+                        await hook.before(short, context)
                     async for item in stream(request, context):
                         yield item
                 except BaseException as exc:

@@ -90,8 +90,8 @@ class RuntimeServicer(rgrpc.RuntimeServiceServicer):
         if binding is None:
             raise NotFound(f"channel {request.channel_id!r} not found",
                            reason="CHANNEL_NOT_FOUND")
-        ctx = context_dict(request.context, binding.channel_id, binding.type)
-        answer = channel_answer(snapshot, binding.target_kind, binding.target_id, ctx)
+        answer = channel_answer(snapshot, binding.target_kind, binding.target_id,
+                                request.context, binding.channel_id, binding.type)
         self._record(snapshot, request.conversation_id, binding.channel_id,
                      answer.agent.agent_id)
         return answer

@@ -20,3 +20,22 @@ def context_dict(ctx: rpb.ConversationContext, channel_id: str = "",
         "message": ctx.message,
         "turn": ctx.turn,
     }
+
+
+def context_key(ctx: rpb.ConversationContext, names: tuple[str, ...], channel_id: str = "",
+                channel_type: str = "") -> tuple[object, ...]:
+    """The values of the variables ``names`` (as conditions see them), hashable, read
+    straight from the request: the memo key of a channel answer, without building the
+    whole context."""
+    out: list[object] = []
+    for name in names:
+        if name == "channel":
+            out.append((channel_id, channel_type or ctx.channel_type))
+        elif name == "tags":
+            out.append(tuple(ctx.tags))
+        elif name == "variables":
+            out.append(ctx.variables.SerializeToString(deterministic=True)
+                       if ctx.HasField("variables") else b"")
+        else:
+            out.append(getattr(ctx, name))
+    return tuple(out)

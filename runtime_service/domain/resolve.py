@@ -11,6 +11,7 @@ from typing import Any
 from agentconfig.conditions import Activation
 from agentconfig.errors import FailedPrecondition, NotFound
 from agentconfig.v1 import runtime_service_pb2 as rpb
+from runtime_service.domain.context import context_dict, context_key
 from runtime_service.domain.snapshot import PreparedAgent, PreparedSquad, ServingSnapshot
 
 MAX_MEMO = 2048
@@ -95,33 +96,24 @@ def resolve_target(snapshot: ServingSnapshot, kind: str, target_id: str,
     return build_agent(prepared, matched_prompts(prepared, activation)), trace
 
 
-def _chars(value: Any) -> int:
-    if isinstance(value, str):
-        return len(value)
-    if isinstance(value, tuple):
-        return sum(_chars(v) for v in value)
-    return 8
-
-
-def _frozen(value: Any) -> Any:
-    if isinstance(value, dict):
-        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
-    if isinstance(value, list):
-        return tuple(_frozen(v) for v in value)
-    return value
+def _chars(key: tuple[object, ...]) -> int:
+    return sum(len(v) if isinstance(v, str | bytes) else _chars(v) if isinstance(v, tuple)
+               else 8 for v in key)
 
 
 def channel_answer(snapshot: ServingSnapshot, kind: str, target_id: str,
-                   context: Mapping[str, Any]) -> rpb.ResolveChannelResponse:
+                   request: rpb.ConversationContext, channel_id: str, channel_type: str,
+                   ) -> rpb.ResolveChannelResponse:
     """The full response for a channel. Conditions read only a few context variables, so
     the answer is memoised per snapshot by their values: a context seen before (same tags,
     locale, channel, ...) costs a lookup; a new one evaluates the conditions once. The
     returned message is shared: callers must not modify it."""
     names = snapshot.condition_variables
-    key = (kind, target_id, *(_frozen(context[n]) for n in names))
+    key = (kind, target_id, *context_key(request, names, channel_id, channel_type))
     cached = snapshot.memo.get(key)
     if cached is not None:
         return cached
+    context = context_dict(request, channel_id, channel_type)
     activation = Activation({n: context[n] for n in names})
     trace: rpb.SquadTrace | None = None
     if kind == "agent":

@@ -120,11 +120,15 @@ def test_channel_answers_are_memoised_by_what_conditions_read() -> None:
     serving = build(snapshot(ENTITIES))
     assert serving.condition_variables == ("channel", "locale", "message", "tags", "turn",
                                            "variables")
-    first = channel_answer(serving, "squad", "desk", _ctx(tags=["vip"], message="hi"))
-    again = channel_answer(serving, "squad", "desk", _ctx(tags=["vip"], message="hi"))
-    other = channel_answer(serving, "squad", "desk", _ctx(tags=["vip"], message="an invoice"))
-    assert again is first  # memoised
+
+    def answer(**kw: Any) -> rpb.ResolveChannelResponse:
+        return channel_answer(serving, "squad", "desk", rpb.ConversationContext(**kw),
+                              "c1", "web_widget")
+
+    first = answer(tags=["vip"], message="hi")
+    assert answer(tags=["vip"], message="hi") is first  # memoised
+    other = answer(tags=["vip"], message="an invoice")
     assert (first.agent.agent_id, other.agent.agent_id) == ("support", "billing")
     assert first.agent.matched_conditional_prompt_ids == ["vip"]
-    long = channel_answer(serving, "squad", "desk", _ctx(message="x" * 5000))
-    assert long is not channel_answer(serving, "squad", "desk", _ctx(message="x" * 5000))
+    assert answer(tags=["vip", "x"], message="hi") is not first
+    assert answer(message="x" * 5000) is not answer(message="x" * 5000)  # not remembered
