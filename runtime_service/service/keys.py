@@ -57,11 +57,17 @@ class KeyCache:
             self._entries.clear()
         return info
 
+    def accepted(self, token: str | None) -> Caller | None:
+        """The caller of a key verified within its cache lifetime, else None."""
+        hit = self._accepted.get(token) if token else None
+        if hit is not None and time.monotonic() < hit[1]:
+            return hit[0]
+        return None
+
     async def caller(self, token: str | None) -> Caller:
-        if token:
-            hit = self._accepted.get(token)
-            if hit is not None and time.monotonic() < hit[1]:
-                return hit[0]
+        known = self.accepted(token)
+        if known is not None:
+            return known
         if not token:
             raise Unauthenticated("missing credentials: send `authorization: Bearer <key>`",
                                   reason="NO_KEY")
