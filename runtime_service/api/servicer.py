@@ -83,17 +83,26 @@ class RuntimeServicer(rgrpc.RuntimeServiceServicer):
 
     async def ResolveChannel(self, request: rpb.ResolveChannelRequest, context: Ctx,
                              ) -> rpb.ResolveChannelResponse:
-        _required(request.channel_id, "channel_id")
-        check_channel(request.channel_id)
-        state, snapshot = await self._production(request.workspace_id, request.conversation_id)
-        binding = state.channels.get(request.channel_id)
+        # the busiest RPC: its common case (a loaded workspace, no conversation) is written
+        # out here without helper coroutines
+        channel_id, workspace_id = request.channel_id, request.workspace_id
+        if not channel_id:
+            _required(channel_id, "channel_id")
+        check_channel(channel_id)
+        state = self._store.get(workspace_id)
+        if state is None or state.current is None or request.conversation_id:
+            state, snapshot = await self._production(workspace_id, request.conversation_id)
+        else:
+            check_workspace(workspace_id)
+            snapshot = state.current
+        binding = state.channels.get(channel_id)
         if binding is None:
-            raise NotFound(f"channel {request.channel_id!r} not found",
-                           reason="CHANNEL_NOT_FOUND")
+            raise NotFound(f"channel {channel_id!r} not found", reason="CHANNEL_NOT_FOUND")
         answer = channel_answer(snapshot, binding.target_kind, binding.target_id,
                                 request.context, binding.channel_id, binding.type)
-        self._record(snapshot, request.conversation_id, binding.channel_id,
-                     answer.agent.agent_id)
+        if request.conversation_id:
+            self._record(snapshot, request.conversation_id, channel_id,
+                         answer.agent.agent_id)
         return answer
 
     async def ResolveAgent(self, request: rpb.ResolveAgentRequest, context: Ctx,
