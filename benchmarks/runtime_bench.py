@@ -3,7 +3,8 @@
 1. Resolve throughput and latency: h2load (gRPC framing by hand) drives ResolveChannel on
    a runtime process (authentication on: a channel key, as a gateway would send it), then
    on a bare grpc.aio server answering a prebuilt response of the
-   same size (the floor). Reported as QPS, p50/p99 and ratios runtime/floor.
+   same size (the floor), in alternating rounds. Reported as median QPS, p50/p99 and
+   ratios runtime/floor.
 2. Propagation: time from sending PublishDraft until each runtime replica serves the new
    version (observed through WatchProduction streams), with 1 and 4 replicas.
 
@@ -130,10 +131,17 @@ def resolve_benchmark(stack: ExitStack, config: str, redis: RedisServer, tmp: Pa
     floor = _spawn([sys.executable, "-m", "benchmarks.floor_server", str(floor_port),
                     str(response_file)], {}, floor_port, tmp / "floor.log")
     stack.callback(_stop, floor)
-    floor_qps, floor_lat = h2load(f"127.0.0.1:{floor_port}", seconds, tmp, "floor")
-    run_qps, run_lat = h2load(runtime, seconds, tmp, "runtime")
+    # alternate floor and runtime rounds so that a disturbance of the machine hits both
+    floor_runs, runtime_runs = [], []
+    for _ in range(ROUNDS):
+        floor_runs.append(h2load(f"127.0.0.1:{floor_port}", seconds, tmp, "floor"))
+        runtime_runs.append(h2load(runtime, seconds, tmp, "runtime"))
+    floor_qps = statistics.median(q for q, _ in floor_runs)
+    run_qps = statistics.median(q for q, _ in runtime_runs)
+    floor_lat = [ms for _, lat in floor_runs for ms in lat]
+    run_lat = [ms for _, lat in runtime_runs for ms in lat]
     print(f"\nResolveChannel ({response.ByteSize()}-byte response, h2load -c8 -m16, "
-          f"{seconds}s each)")
+          f"{ROUNDS} alternating rounds of {seconds}s each; median QPS)")
     print(f"  {'':10}{'QPS':>10}{'p50 ms':>10}{'p99 ms':>10}")
     for name, qps, lat in (("floor", floor_qps, floor_lat), ("runtime", run_qps, run_lat)):
         print(f"  {name:10}{qps:>10.0f}{pct(lat, 50):>10.2f}{pct(lat, 99):>10.2f}")
@@ -190,6 +198,7 @@ def propagation(config: str, runtimes: list[str], publishes: int) -> list[float]
 
 
 PUBLISH_MS: list[float] = []
+ROUNDS = 3
 
 
 def _wait_until_subscribed(runtimes: list[str]) -> None:
@@ -205,7 +214,7 @@ def _wait_until_subscribed(runtimes: list[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=6)
     parser.add_argument("--publishes", type=int, default=40)
     args = parser.parse_args()
     if shutil.which("h2load") is None:
