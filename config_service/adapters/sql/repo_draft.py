@@ -1,0 +1,137 @@
+"""Workspaces, content-addressed entity bodies and the Draft."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy.engine import RowMapping
+
+from agentconfig.canonical import canonical_json
+from config_service.adapters.sql import tables as t
+from config_service.adapters.sql.rows import (
+    SqlBase,
+    utc,
+    workspace_from,
+)
+from config_service.domain.model import (
+    DraftEntity,
+    Key,
+    Spec,
+    Workspace,
+)
+from config_service.service.ports import Manifest
+
+
+class DraftStore(SqlBase):
+    # workspaces ------------------------------------------------------------------------
+    async def add_workspace(self, workspace: Workspace) -> None:
+        await self._conn.execute(insert(t.workspaces).values(self._ws_values(workspace)))
+
+    @staticmethod
+    def _ws_values(ws: Workspace) -> dict[str, Any]:
+        return {"id": ws.id, "display_name": ws.display_name, "created_at": ws.created_at,
+                "draft_revision": ws.draft_revision, "production_version":
+                ws.production_version, "latest_version": ws.latest_version,
+                "base_version": ws.base_version, "draft_updated_at": ws.draft_updated_at,
+                "draft_updated_by": ws.draft_updated_by, "two_person_rule": ws.two_person_rule}
+
+    async def get_workspace(self, workspace_id: str) -> Workspace | None:
+        row = await self._row(select(t.workspaces).where(t.workspaces.c.id == workspace_id))
+        return workspace_from(row) if row else None
+
+    async def lock_workspace(self, workspace_id: str) -> Workspace | None:
+        row = await self._row(select(t.workspaces).where(t.workspaces.c.id == workspace_id)
+                              .with_for_update())
+        return workspace_from(row) if row else None
+
+    async def save_workspace(self, workspace: Workspace) -> None:
+        await self._conn.execute(update(t.workspaces)
+                                 .where(t.workspaces.c.id == workspace.id)
+                                 .values(self._ws_values(workspace)))
+
+    async def list_workspaces(self, after: str, limit: int) -> list[Workspace]:
+        rows = await self._rows(select(t.workspaces).where(t.workspaces.c.id > after)
+                                .order_by(t.workspaces.c.id).limit(limit))
+        return [workspace_from(r) for r in rows]
+
+    # blobs -----------------------------------------------------------------------------
+    async def put_blobs(self, blobs: dict[str, tuple[str, str, Spec]]) -> None:
+        if not blobs:
+            return
+        values = [{"hash": h, "kind": k, "entity_id": i, "spec": canonical_json(s)}
+                  for h, (k, i, s) in blobs.items()]
+        await self._conn.execute(self._insert(t.entity_blobs).values(values)
+                                 .on_conflict_do_nothing(index_elements=["hash"]))
+
+    async def get_specs(self, hashes: Sequence[str]) -> dict[str, Spec]:
+        out: dict[str, Spec] = {}
+        for start in range(0, len(hashes), 500):
+            chunk = list(hashes[start:start + 500])
+            rows = await self._rows(select(t.entity_blobs.c.hash, t.entity_blobs.c.spec)
+                                    .where(t.entity_blobs.c.hash.in_(chunk)))
+            out.update({r["hash"]: json.loads(r["spec"]) for r in rows})
+        return out
+
+    # draft -----------------------------------------------------------------------------
+    async def draft_entities(self, workspace_id: str, kind: str | None = None,
+                             after: Key | None = None, limit: int | None = None,
+                             ) -> list[DraftEntity]:
+        d = t.draft_entities
+        stmt = (select(d, t.entity_blobs.c.spec)
+                .join(t.entity_blobs, t.entity_blobs.c.hash == d.c.content_hash)
+                .where(d.c.workspace_id == workspace_id).order_by(d.c.kind, d.c.entity_id))
+        if kind:
+            stmt = stmt.where(d.c.kind == kind)
+        if after:
+            stmt = stmt.where(tuple_(d.c.kind, d.c.entity_id) > tuple_(*after))
+        if limit:
+            stmt = stmt.limit(limit)
+        return [self._draft(r) for r in await self._rows(stmt)]
+
+    @staticmethod
+    def _draft(row: RowMapping) -> DraftEntity:
+        return DraftEntity(row["kind"], row["entity_id"], json.loads(row["spec"]),
+                           row["content_hash"], row["etag"], utc(row["updated_at"]),  # type: ignore[arg-type]
+                           row["updated_by"])
+
+    async def draft_entity(self, workspace_id: str, key: Key) -> DraftEntity | None:
+        d = t.draft_entities
+        row = await self._row(
+            select(d, t.entity_blobs.c.spec)
+            .join(t.entity_blobs, t.entity_blobs.c.hash == d.c.content_hash)
+            .where(d.c.workspace_id == workspace_id, d.c.kind == key[0],
+                   d.c.entity_id == key[1]))
+        return self._draft(row) if row else None
+
+    async def draft_manifest(self, workspace_id: str) -> Manifest:
+        d = t.draft_entities
+        rows = await self._rows(select(d.c.kind, d.c.entity_id, d.c.content_hash)
+                                .where(d.c.workspace_id == workspace_id))
+        return {(r["kind"], r["entity_id"]): r["content_hash"] for r in rows}
+
+    async def put_draft_entity(self, workspace_id: str, entity: DraftEntity) -> None:
+        values = {"workspace_id": workspace_id, "kind": entity.kind,
+                  "entity_id": entity.entity_id, "content_hash": entity.content_hash,
+                  "etag": entity.etag, "updated_at": entity.updated_at,
+                  "updated_by": entity.updated_by}
+        await self.put_blobs({entity.content_hash: (entity.kind, entity.entity_id,
+                                                    entity.spec)})
+        stmt = self._insert(t.draft_entities).values(values)
+        await self._conn.execute(stmt.on_conflict_do_update(
+            index_elements=["workspace_id", "kind", "entity_id"],
+            set_={k: stmt.excluded[k] for k in ("content_hash", "etag", "updated_at",
+                                                  "updated_by")}))
+
+    async def delete_draft_entity(self, workspace_id: str, key: Key) -> None:
+        d = t.draft_entities
+        await self._conn.execute(delete(d).where(d.c.workspace_id == workspace_id,
+                                                 d.c.kind == key[0], d.c.entity_id == key[1]))
+
+    async def count_draft_entities(self, workspace_id: str) -> int:
+        d = t.draft_entities
+        return int((await self._conn.execute(
+            select(func.count()).where(d.c.workspace_id == workspace_id))).scalar_one())
+
