@@ -13,7 +13,7 @@ import contextlib
 import logging
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agentconfig.bus import ProductionMove
@@ -62,6 +62,8 @@ class OutboxRelay(Announcer):
                 RELAY_FAILURES.inc()
                 log.warning("outbox delivery failed (%s); retrying in %.1fs", exc, delay)
                 delay = min(delay * 2, self._max_backoff)
+            with contextlib.suppress(Exception):
+                OUTBOX_PENDING.set(await self.pending())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
 
@@ -88,5 +90,10 @@ class OutboxRelay(Announcer):
                                    .values(delivered_at=datetime.now(UTC)))
                 self.delivered += 1
                 MOVES_DELIVERED.inc()
-            OUTBOX_PENDING.set(0 if len(rows) < batch else len(rows))
             return len(rows)
+
+    async def pending(self) -> int:
+        """Moves committed but not yet delivered (by any process)."""
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(select(func.count()).select_from(outbox).where(
+                outbox.c.delivered_at.is_(None)))).scalar_one())
