@@ -67,6 +67,18 @@ async def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
             assert result.code == 0, f"{shown}\n{result}"
             assert "Traceback" not in result.err, result
             results.append((shown, result))
+        # beyond the README: a planted error is caught by validate and refused by publish
+        planted = tmp_path / "planted.yaml"
+        planted.write_text("kind: agent\nid: helper\nspec:\n  name: Helper\n"
+                           "  instructions: Help.\n  model: gpt-4o-mini\n"
+                           "  tool_ids: [no-such-tool]\n")
+        assert (await run([AGENTCTL, "-w", "shop", "apply", "-f", str(planted)], env)).code == 0
+        invalid = await run([AGENTCTL, "-w", "shop", "validate"], env)
+        assert invalid.code == 4, invalid
+        assert lines_with(invalid.out, str(planted), "agent/helper", "tool_ids[0]",
+                          "DANGLING_REFERENCE"), invalid
+        refused = await run([AGENTCTL, "-w", "shop", "publish", "-m", "broken", "--yes"], env)
+        assert refused.code == 4 and "Traceback" not in refused.err, refused
     finally:
         assert await _stop(proc) == 0
 
