@@ -26,7 +26,7 @@ def text_field(spec: Spec, name: str, path: str, limit: int, *, required: bool =
         return [violation(f"{path}{name}", "is required", "REQUIRED")]
     if len(value) > limit:
         return [violation(f"{path}{name}", f"is {len(value)} characters; the limit is {limit}",
-                   "TOO_LONG")]
+                          "TOO_LONG")]
     return []
 
 
@@ -35,7 +35,7 @@ def id_list(spec: Spec, name: str, path: str) -> list[FieldViolation]:
     out = []
     if len(values) > L.MAX_LIST:
         out.append(violation(f"{path}{name}", f"has {len(values)} items; the limit is {L.MAX_LIST}",
-                      "TOO_MANY"))
+                             "TOO_MANY"))
     if len(set(values)) != len(values):
         out.append(violation(f"{path}{name}", "lists an id more than once", "DUPLICATE"))
     for i, value in enumerate(values):

@@ -50,7 +50,7 @@ def _check_squad(spec: Spec, p: str) -> list[FieldViolation]:
         out.append(violation(f"{p}entry_agent_id", "is required", "REQUIRED"))
     elif entry not in members:
         out.append(violation(f"{p}entry_agent_id", f"{entry!r} is not a member of the squad",
-                      "NOT_A_MEMBER"))
+                             "NOT_A_MEMBER"))
     rules = spec.get("handoff_rules", [])
     if len(rules) > L.MAX_LIST:
         out.append(violation(f"{p}handoff_rules", f"has more than {L.MAX_LIST} rules", "TOO_MANY"))
@@ -60,7 +60,7 @@ def _check_squad(spec: Spec, p: str) -> list[FieldViolation]:
             agent = rule.get(name, "")
             if agent and agent not in members:
                 out.append(violation(rp + name, f"{agent!r} is not a member of the squad",
-                              "NOT_A_MEMBER"))
+                                     "NOT_A_MEMBER"))
         if not rule.get("to_agent_id"):
             out.append(violation(rp + "to_agent_id", "is required", "REQUIRED"))
         out += condition_field(rule.get("condition", ""), rp + "condition")
@@ -78,7 +78,7 @@ def _check_tool(spec: Spec, p: str) -> list[FieldViolation]:
     timeout = spec.get("timeout_ms", 0)
     if not 0 <= timeout <= L.MAX_TIMEOUT_MS:
         out.append(violation(f"{p}timeout_ms", f"must be between 0 and {L.MAX_TIMEOUT_MS}",
-                      "OUT_OF_RANGE"))
+                             "OUT_OF_RANGE"))
     out += known_enum(spec, "method", p)
     out += _json_schema(spec.get("input_schema"), f"{p}input_schema")
     return out
@@ -97,7 +97,7 @@ def _json_schema(schema: Any, path: str) -> list[FieldViolation]:
                           f"not a valid JSON Schema: {exc.message}", "BAD_SCHEMA")]
     if schema.get("type") != "object":
         return [violation(f"{path}.type", "a tool's input schema must be of type \"object\"",
-                   "BAD_SCHEMA")]
+                          "BAD_SCHEMA")]
     return []
 
 
@@ -108,7 +108,7 @@ def _check_mcp_server(spec: Spec, p: str) -> list[FieldViolation]:
         out += known_enum(spec, "transport", p)
     elif transport == "MCP_TRANSPORT_UNSPECIFIED":
         out.append(violation(f"{p}transport", "is required (stdio, sse or streamable-http)",
-                      "REQUIRED"))
+                             "REQUIRED"))
     elif transport == "MCP_TRANSPORT_STDIO":
         out += text_field(spec, "command", p, L.MAX_COMMAND, required=True)
     else:

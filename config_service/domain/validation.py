@@ -6,7 +6,6 @@ resolve, squad consistency, channels bound to what the Draft deletes): a Draft t
 cannot be published. Both return every problem, each with its field path.
 """
 
-
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -27,12 +26,12 @@ def check_entity(kind: str, entity_id: str, spec: Spec, *, spec_path: str, id_pa
     out = []
     if not L.ENTITY_ID.match(entity_id):
         out.append(violation(id_path, "must be 1-63 lowercase letters, digits, '_' or '-', "
-                      "starting with a letter or digit", "BAD_ID"))
+                             "starting with a letter or digit", "BAD_ID"))
     out += CHECKS[kind](spec, spec_path)
     for field, label in find_secrets(spec, spec_path):
         out.append(violation(field, f"looks like {label}: versions are kept forever and rollback "
-                      "restores them, so secrets belong in a connection, referred to by "
-                      "connection_id", "SECRET_IN_CONFIG"))
+                             "restores them, so secrets belong in a connection, referred to by "
+                             "connection_id", "SECRET_IN_CONFIG"))
     return out
 
 
