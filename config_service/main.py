@@ -7,6 +7,7 @@ import logging
 import sys
 from typing import Any
 
+from agentconfig import logs
 from agentconfig.grpc_server import Service, shutdown_event, start_server
 from agentconfig.metrics import serve_metrics
 from agentconfig.tls import server_credentials
@@ -58,9 +59,7 @@ async def run_migrations(settings: ConfigServiceSettings) -> None:
 
 def main() -> None:
     settings = ConfigServiceSettings()
-    logging.basicConfig(level=settings.log_level,
-                        format='{"t":"%(asctime)s","level":"%(levelname)s",'
-                               '"logger":"%(name)s","msg":"%(message)s"}')
+    logs.setup(settings.log_level)
     command = sys.argv[1] if len(sys.argv) > 1 else "serve"
     if command == "migrate":
         asyncio.run(run_migrations(settings))

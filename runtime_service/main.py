@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
+from agentconfig import logs
 from agentconfig.grpc_server import Service, shutdown_event, start_server
 from agentconfig.metrics import serve_metrics
 from agentconfig.tls import server_credentials
@@ -46,9 +47,7 @@ async def serve(settings: RuntimeSettings) -> None:
 
 def main() -> None:
     settings = RuntimeSettings()
-    logging.basicConfig(level=settings.log_level,
-                        format='{"t":"%(asctime)s","level":"%(levelname)s",'
-                               '"logger":"%(name)s","msg":"%(message)s"}')
+    logs.setup(settings.log_level)
     asyncio.run(serve(settings))
 
 

@@ -119,3 +119,15 @@ def test_a_body_that_does_not_parse_is_invalid_argument_not_unknown() -> None:
     assert len(proto.details) == 1 and proto.details[0].Unpack(info)
     assert info.reason == "MALFORMED_REQUEST"
     assert info.metadata["method"] == "/agentconfig.v1.ConfigService/GetWorkspace"
+
+
+def test_log_lines_are_json_whatever_the_message() -> None:
+    import json
+    import logging
+
+    from agentconfig.logs import JsonFormatter
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, 'say "hi"\nthen %s', ("bye",),
+                               None)
+    line = JsonFormatter().format(record)
+    assert "\n" not in line
+    assert json.loads(line)["msg"] == 'say "hi"\nthen bye'
