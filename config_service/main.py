@@ -36,6 +36,12 @@ def service(app: ConfigApp) -> Service:
 async def serve(settings: ConfigServiceSettings) -> None:
     stop = shutdown_event()
     serve_metrics(settings.metrics_listen)
+    if not settings.auth_required:
+        log.warning("authentication is OFF (AGENTCONFIG_AUTH_REQUIRED=false): every caller "
+                    "is an anonymous admin; use this only for tests and experiments")
+    elif not settings.operator_key:
+        log.warning("no AGENTCONFIG_OPERATOR_KEY: nobody can create workspaces or their "
+                    "first admin key")
     app = bootstrap(settings)
     await app.start()
     running = await start_server(settings.listen, [service(app)],

@@ -32,6 +32,9 @@ def service(app: RuntimeApp) -> Service:
 async def serve(settings: RuntimeSettings) -> None:
     stop = shutdown_event()
     serve_metrics(settings.metrics_listen)
+    if not settings.auth_required:
+        log.warning("authentication is OFF (AGENTCONFIG_RUNTIME_AUTH_REQUIRED=false): any "
+                    "caller may read production and use the internal chat")
     app = bootstrap(settings)
     await app.start()
     running = await start_server(settings.listen, [service(app)],
