@@ -103,7 +103,6 @@ def _pack(message: Any) -> any_pb2.Any:
 
 
 Context = grpc.aio.ServicerContext[Any, Any]
-Behavior = Callable[[Any, Any], Any]
 
 
 async def abort_for(error: BaseException, context: Context, method: str) -> None:

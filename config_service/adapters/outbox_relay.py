@@ -34,8 +34,6 @@ class OutboxRelay(Announcer):
         self._max_backoff = max_backoff
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self.delivered = 0
-        self.failures = 0
 
     def poke(self) -> None:
         self._wake.set()
@@ -58,7 +56,6 @@ class OutboxRelay(Announcer):
                 await self.deliver_pending()
                 delay = self._interval
             except Exception as exc:
-                self.failures += 1
                 RELAY_FAILURES.inc()
                 log.warning("outbox delivery failed (%s); retrying in %.1fs", exc, delay)
                 delay = min(delay * 2, self._max_backoff)
@@ -88,7 +85,6 @@ class OutboxRelay(Announcer):
                     row["workspace_id"], row["version"], row["content_hash"]))
                 await conn.execute(update(outbox).where(outbox.c.id == row["id"])
                                    .values(delivered_at=datetime.now(UTC)))
-                self.delivered += 1
                 MOVES_DELIVERED.inc()
             return len(rows)
 

@@ -22,10 +22,9 @@ def split_key(presented: str) -> tuple[str, str] | None:
 
 
 class KeyCache:
-    def __init__(self, config: ConfigSource, service_key: str = "", *,
-                 ttl: float = 30.0, negative_ttl: float = 2.0) -> None:
+    def __init__(self, config: ConfigSource, *, ttl: float = 30.0,
+                 negative_ttl: float = 2.0) -> None:
         self._config = config
-        self._service_key = service_key
         self._ttl = ttl
         self._negative_ttl = negative_ttl
         self._entries: dict[str, tuple[KeyInfo | None, float]] = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -116,5 +116,3 @@ class Recorder(abc.ABC):
     async def close(self) -> None:
         return None
 
-
-Sleep = Callable[[float], Awaitable[None]]
