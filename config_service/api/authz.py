@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+from agentconfig.apikeys import sha256
 from agentconfig.errors import PermissionDenied, Unauthenticated
 from agentconfig.interceptors import BeforeCall, bearer
 from config_service.domain.auth import (
@@ -18,7 +19,6 @@ from config_service.domain.auth import (
     Role,
     current_peer,
     current_principal,
-    sha256,
 )
 from config_service.service.keys import authenticate
 from config_service.service.ports import UnitOfWorkFactory

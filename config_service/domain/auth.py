@@ -1,21 +1,16 @@
 """Who is calling, and what they may do. Plain Python: the gRPC interceptor sets the
 current principal, the use cases ask it questions.
 
-Keys look like ``agc_<key_id>_<secret>``; only the SHA-256 of the secret part is stored
-(the secret is 32 random bytes, so a fast hash is enough and a stolen table reveals no key).
+The key format itself (``agc_<key_id>_<secret>``, stored as the SHA-256 of the secret) is
+shared with the runtime: agentconfig.apikeys.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
-
-KEY_PREFIX = "agc"
 
 
 class Role(IntEnum):
@@ -78,26 +73,3 @@ class ApiKeyRecord:
         name = f"key:{self.key_id}" + (f" ({self.display_name})" if self.display_name else "")
         return Principal(name, "key", self.role, self.workspace_id, self.key_id,
                          frozenset(self.channel_ids))
-
-
-def sha256(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def new_key() -> tuple[str, str, str]:
-    """(key_id, full key to show once, sha256 of its secret part)."""
-    key_id = secrets.token_hex(6)
-    secret = secrets.token_urlsafe(32)
-    return key_id, f"{KEY_PREFIX}_{key_id}_{secret}", sha256(secret)
-
-
-def split_key(presented: str) -> tuple[str, str] | None:
-    """(key_id, secret) of a well-formed key, else None."""
-    parts = presented.split("_", 2)
-    if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
-        return None
-    return parts[1], parts[2]
-
-
-def secret_matches(secret: str, digest: str) -> bool:
-    return hmac.compare_digest(sha256(secret), digest)

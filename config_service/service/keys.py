@@ -6,15 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from agentconfig.apikeys import new_key, secret_matches, split_key
 from agentconfig.errors import NotFound, Unauthenticated, invalid
 from config_service.domain import limits as L
 from config_service.domain.auth import (
     ApiKeyRecord,
     Principal,
     Role,
-    new_key,
-    secret_matches,
-    split_key,
 )
 from config_service.service import audit, paging
 from config_service.service.common import now, workspace

@@ -10,12 +10,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from agentconfig.apikeys import secret_matches
 from agentconfig.errors import NotFound, PermissionDenied
 
 RANK = {"viewer": 1, "editor": 2, "publisher": 3, "admin": 4}
@@ -32,8 +31,7 @@ class KeyInfo:
     channel_ids: frozenset[str] = field(default_factory=frozenset)
 
     def accepts(self, secret: str, now: datetime) -> bool:
-        digest = hashlib.sha256(secret.encode()).hexdigest()
-        return (hmac.compare_digest(digest, self.secret_sha256) and not self.revoked
+        return (secret_matches(secret, self.secret_sha256) and not self.revoked
                 and (self.expire_at is None or now < self.expire_at))
 
 

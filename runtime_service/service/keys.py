@@ -7,18 +7,12 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+from agentconfig.apikeys import split_key
 from agentconfig.errors import NotFound, Unauthenticated, Unavailable
 from runtime_service.domain.access import Caller, KeyInfo
 from runtime_service.service.ports import ConfigSource
 
 BAD_KEY = "the API key is not valid (unknown, revoked or expired)"
-
-
-def split_key(presented: str) -> tuple[str, str] | None:
-    parts = presented.split("_", 2)
-    if len(parts) != 3 or parts[0] != "agc" or not parts[1] or not parts[2]:
-        return None
-    return parts[1], parts[2]
 
 
 class KeyCache:
