@@ -1,7 +1,15 @@
-"""The in-process notification bus of the embedded mode: what Redis carries in the real
-topology (the production pointer per workspace, move and channel notifications, replica
-rollout reports), held in one process. The config service publishes into it and the
-runtime subscribes to it; neither imports the other.
+"""What travels between the services besides gRPC: the notification contract, carried by
+Redis in the real topology and by the in-process bus below in the embedded mode. The config
+service publishes, the runtime subscribes; neither imports the other, both import this.
+
+The Redis keys and channels:
+  HASH   agentconfig:production:<ws>        {version, hash}; only ever moves forward
+  PUBSUB agentconfig:production             JSON {workspace_id, version, content_hash}
+  PUBSUB agentconfig:channels               JSON {workspace_id}: bindings changed
+  PUBSUB agentconfig:keys                   JSON {key_id}: a key was revoked
+  STRING agentconfig:rollout:<ws>:<replica> JSON {replica_id, version, content_hash,
+                                            load_time, report_time}, set by each runtime
+                                            replica with a TTL
 """
 
 from __future__ import annotations
@@ -9,6 +17,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+
+PRODUCTION_KEY = "agentconfig:production:{}"
+NOTIFY_CHANNEL = "agentconfig:production"
+CHANNELS_CHANNEL = "agentconfig:channels"
+KEYS_CHANNEL = "agentconfig:keys"
+ROLLOUT_KEY = "agentconfig:rollout:{}:{}"
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,7 @@
-"""Where production moves and channel changes are announced: Redis (the real topology) or
-the in-process bus (the embedded mode). Notifications carry only a key; runtimes fetch the
-snapshot themselves, as Apollo's clients do.
-
-The Redis contract (shared with the runtime; see docs/architecture.md):
-  HASH   agentconfig:production:<ws>        {version, hash}; only ever moves forward
-  PUBSUB agentconfig:production             JSON {workspace_id, version, content_hash}
-  PUBSUB agentconfig:channels               JSON {workspace_id}: bindings changed
-  PUBSUB agentconfig:keys                   JSON {key_id}: a key was revoked
-  STRING agentconfig:rollout:<ws>:<replica> JSON {replica_id, version, content_hash,
-                                            load_time, report_time}; set by each runtime
-                                            replica with a TTL
-"""
+"""Where production moves, channel changes and key revocations are announced: Redis (the
+real topology) or the in-process bus (the embedded mode), with the contract of
+agentconfig.bus. Notifications carry only a key; runtimes fetch the snapshot themselves, as
+Apollo's clients do."""
 
 from __future__ import annotations
 
@@ -20,16 +11,19 @@ import logging
 
 import redis.asyncio as aioredis
 
-from agentconfig.bus import InProcessBus, ProductionMove
+from agentconfig.bus import (
+    CHANNELS_CHANNEL,
+    KEYS_CHANNEL,
+    NOTIFY_CHANNEL,
+    PRODUCTION_KEY,
+    ROLLOUT_KEY,
+    InProcessBus,
+    ProductionMove,
+)
 from config_service.service.ports import ChannelsAnnouncer, KeysAnnouncer, RolloutReader
 
 log = logging.getLogger(__name__)
 
-PRODUCTION_KEY = "agentconfig:production:{}"
-NOTIFY_CHANNEL = "agentconfig:production"
-CHANNELS_CHANNEL = "agentconfig:channels"
-KEYS_CHANNEL = "agentconfig:keys"
-ROLLOUT_KEY = "agentconfig:rollout:{}:{}"
 
 # Set the pointer only if it moves forward, then notify (always: a redelivered outbox row
 # must still reach a runtime that missed the first notification; runtimes ignore repeats).

@@ -1,6 +1,5 @@
-"""Notifications from Redis (the real topology) or the in-process bus (the embedded mode).
-The Redis contract is the config service's (see docs/architecture.md); the keys are
-repeated here because the two services share only protos and the pure library."""
+"""Notifications from Redis (the real topology) or the in-process bus (the embedded mode),
+with the contract of agentconfig.bus."""
 
 from __future__ import annotations
 
@@ -11,15 +10,18 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from agentconfig.bus import InProcessBus, ProductionMove
+from agentconfig.bus import (
+    CHANNELS_CHANNEL,
+    KEYS_CHANNEL,
+    NOTIFY_CHANNEL,
+    PRODUCTION_KEY,
+    ROLLOUT_KEY,
+    InProcessBus,
+    ProductionMove,
+)
 from runtime_service.service.ports import Notifications, OnChannels, OnMove, OnReconnect
 
 log = logging.getLogger(__name__)
-PRODUCTION_KEY = "agentconfig:production:{}"
-NOTIFY_CHANNEL = "agentconfig:production"
-CHANNELS_CHANNEL = "agentconfig:channels"
-KEYS_CHANNEL = "agentconfig:keys"
-ROLLOUT_KEY = "agentconfig:rollout:{}:{}"
 
 
 class RedisNotifications(Notifications):
