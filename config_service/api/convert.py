@@ -10,6 +10,7 @@ from google.protobuf import struct_pb2, timestamp_pb2
 from agentconfig.diff import EntityDiff
 from agentconfig.errors import FieldViolation, invalid
 from agentconfig.kinds import KINDS, entity_from_parts, entity_to_parts, kind_by_enum, kind_by_name
+from agentconfig.names import CHANNEL_TYPE_ENUMS, CHANNEL_TYPE_NAMES, ROLE_ENUMS, ROLE_NAMES
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import entities_pb2 as pb
 from config_service.domain.auth import ApiKeyRecord, Role
@@ -81,21 +82,18 @@ def workspace(ws: Workspace) -> cpb.Workspace:
                          settings=cpb.WorkspaceSettings(two_person_rule=ws.two_person_rule))
 
 
-_ROLES = {Role.VIEWER: cpb.ROLE_VIEWER, Role.EDITOR: cpb.ROLE_EDITOR,
-          Role.PUBLISHER: cpb.ROLE_PUBLISHER, Role.ADMIN: cpb.ROLE_ADMIN,
-          Role.CHANNEL: cpb.ROLE_CHANNEL}
-_ROLE_OF = {v: k for k, v in _ROLES.items()}
-
-
 def role(value: int) -> Role | None:
-    if value != cpb.ROLE_UNSPECIFIED and value not in _ROLE_OF:
+    if value == cpb.ROLE_UNSPECIFIED:
+        return None
+    if value not in ROLE_NAMES:
         raise invalid("role", "must be one of ROLE_VIEWER, ROLE_EDITOR, ROLE_PUBLISHER, "
                       "ROLE_ADMIN, ROLE_CHANNEL", "BAD_ROLE")
-    return _ROLE_OF.get(value)  # type: ignore[call-overload, no-any-return]
+    return Role[ROLE_NAMES[value].upper()]
 
 
 def api_key(k: ApiKeyRecord) -> cpb.ApiKey:
-    out = cpb.ApiKey(key_id=k.key_id, workspace_id=k.workspace_id, role=_ROLES[k.role],
+    out = cpb.ApiKey(key_id=k.key_id, workspace_id=k.workspace_id, role=ROLE_ENUMS[k.role.label],  # type: ignore[arg-type]
+
                      display_name=k.display_name, create_time=ts(k.created_at),
                      created_by=k.created_by, channel_ids=k.channel_ids)
     if k.expire_at:
@@ -174,20 +172,16 @@ def diff(entries: list[EntityDiff], from_hash: str, to_hash: str) -> cpb.Diff:
     return out
 
 
-_CHANNEL_TYPES = {cpb.CHANNEL_TYPE_WHATSAPP: "whatsapp", cpb.CHANNEL_TYPE_INSTAGRAM: "instagram",
-                  cpb.CHANNEL_TYPE_WEB_WIDGET: "web_widget", cpb.CHANNEL_TYPE_API: "api"}
-_CHANNEL_ENUMS = {v: k for k, v in _CHANNEL_TYPES.items()}
-
-
 def channel_input(c: cpb.Channel) -> ChannelInput:
     kind = kind_by_enum(c.target_kind)
-    return ChannelInput(c.channel_id, c.display_name, _CHANNEL_TYPES.get(c.type, ""),
+    return ChannelInput(c.channel_id, c.display_name, CHANNEL_TYPE_NAMES.get(c.type, ""),
                         kind.name if kind else "", c.target_id)
 
 
 def channel(c: Channel) -> cpb.Channel:
     return cpb.Channel(channel_id=c.channel_id, display_name=c.display_name,
-                       type=_CHANNEL_ENUMS.get(c.type, cpb.CHANNEL_TYPE_UNSPECIFIED),
+                       type=CHANNEL_TYPE_ENUMS.get(c.type, cpb.CHANNEL_TYPE_UNSPECIFIED),  # type: ignore[arg-type]
+
                        target_kind=kind_enum(c.target_kind), target_id=c.target_id,
                        etag=c.etag, create_time=ts(c.created_at), update_time=ts(c.updated_at))
 

@@ -7,13 +7,14 @@ import uuid
 from dataclasses import dataclass
 
 from agentconfig.errors import AlreadyExists, Conflict, FailedPrecondition, NotFound, invalid
+from agentconfig.names import CHANNEL_TYPE_NAMES
 from config_service.domain import limits as L
 from config_service.domain.model import Channel, Workspace
 from config_service.service import audit, paging
 from config_service.service.common import now, production_manifest, workspace
 from config_service.service.ports import ChannelsAnnouncer, Repository, UnitOfWorkFactory
 
-CHANNEL_TYPES = ("whatsapp", "instagram", "web_widget", "api")
+CHANNEL_TYPES = tuple(CHANNEL_TYPE_NAMES.values())
 TARGET_KINDS = ("agent", "squad")
 
 

@@ -13,6 +13,7 @@ from grpc_status import rpc_status
 
 from agentconfig import errors
 from agentconfig.kinds import kind_by_enum
+from agentconfig.names import CHANNEL_TYPE_NAMES, ROLE_NAMES
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from agentconfig.v1 import entities_pb2 as pb
@@ -20,10 +21,6 @@ from runtime_service.domain.access import KeyInfo
 from runtime_service.service.ports import ChannelBinding, ConfigSource
 
 T = TypeVar("T")
-_ROLES = {cpb.ROLE_VIEWER: "viewer", cpb.ROLE_EDITOR: "editor", cpb.ROLE_PUBLISHER: "publisher",
-          cpb.ROLE_ADMIN: "admin", cpb.ROLE_CHANNEL: "channel"}
-_CHANNEL_TYPES = {cpb.CHANNEL_TYPE_WHATSAPP: "whatsapp", cpb.CHANNEL_TYPE_INSTAGRAM: "instagram",
-                  cpb.CHANNEL_TYPE_WEB_WIDGET: "web_widget", cpb.CHANNEL_TYPE_API: "api"}
 
 
 def _reason(exc: grpc.aio.AioRpcError) -> str:
@@ -87,7 +84,7 @@ class GrpcConfigSource(ConfigSource):
                 workspace_id=workspace_id, page_size=500, page_token=token))
             for c in page.channels:
                 kind = kind_by_enum(c.target_kind)
-                out.append(ChannelBinding(c.channel_id, _CHANNEL_TYPES.get(c.type, ""),
+                out.append(ChannelBinding(c.channel_id, CHANNEL_TYPE_NAMES.get(c.type, ""),
                                           kind.name if kind else "", c.target_id))
             token = page.next_page_token
             if not token:
@@ -97,7 +94,7 @@ class GrpcConfigSource(ConfigSource):
         found: Any = await self._call(self._stub.IntrospectApiKey,
                                       cpb.IntrospectApiKeyRequest(key_id=key_id))
         record = found.api_key
-        return KeyInfo(record.key_id, record.workspace_id, _ROLES.get(record.role, ""),
+        return KeyInfo(record.key_id, record.workspace_id, ROLE_NAMES.get(record.role, ""),
                        found.secret_sha256,
                        record.expire_time.ToDatetime(UTC) if record.HasField("expire_time")
                        else None, record.HasField("revoke_time"),
