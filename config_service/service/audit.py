@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentconfig.errors import invalid
 from config_service.domain.auth import current_peer, current_principal
 from config_service.domain.model import AuditEvent
 from config_service.service import paging
@@ -31,9 +30,7 @@ async def list_events(uowf: UnitOfWorkFactory, workspace_id: str, size: int, tok
                       ) -> tuple[list[AuditEvent], str]:
     limit = paging.page_size(size)
     query = ["audit", workspace_id]
-    cursor = paging.decode(token, query) or 0
-    if not isinstance(cursor, int) or cursor < 0:
-        raise invalid("page_token", "is not a token this API issued", "BAD_PAGE_TOKEN")
+    cursor = paging.offset(token, query)
     async with uowf() as uow:
         ws = await workspace(uow.repo, workspace_id)
         rows = await uow.repo.list_audit(ws.id, cursor, limit + 1)

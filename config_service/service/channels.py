@@ -144,9 +144,7 @@ async def list_channels(uowf: UnitOfWorkFactory, workspace_id: str, size: int, t
                         ) -> tuple[list[Channel], str]:
     limit = paging.page_size(size)
     query = ["channels", workspace_id]
-    cursor = paging.decode(token, query) or ""
-    if not isinstance(cursor, str):
-        raise invalid("page_token", "is not a token this API issued", "BAD_PAGE_TOKEN")
+    cursor = paging.after_id(token, query)
     async with uowf() as uow:
         ws = await workspace(uow.repo, workspace_id)
         rows = await uow.repo.list_channels(ws.id, cursor, limit + 1)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from agentconfig.errors import (
     AlreadyExists,
     FieldViolation,
-    invalid,
 )
 from config_service.domain.model import DraftEntity, Key, Workspace
 from config_service.domain.validation import validate_draft
@@ -106,13 +105,9 @@ async def list_entities(uowf: UnitOfWorkFactory, workspace_id: str, kind: str | 
                         size: int, token: str) -> tuple[list[DraftEntity], str, int]:
     limit = paging.page_size(size)
     query = ["draft", workspace_id, kind]
-    cursor = paging.decode(token, query)
-    if cursor is not None and not (isinstance(cursor, list) and len(cursor) == 2
-                                   and all(isinstance(c, str) for c in cursor)):
-        raise invalid("page_token", "is not a token this API issued", "BAD_PAGE_TOKEN")
+    after = paging.after_key(token, query)
     async with uowf() as uow:
         ws = await workspace(uow.repo, workspace_id)
-        after = (cursor[0], cursor[1]) if cursor else None
         rows = await uow.repo.draft_entities(ws.id, kind, after, limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]

@@ -25,9 +25,7 @@ async def list_versions(uowf: UnitOfWorkFactory, workspace_id: str, size: int, t
                         ) -> tuple[list[Version], str]:
     limit = paging.page_size(size)
     query = ["versions", workspace_id]
-    cursor = paging.decode(token, query)
-    if cursor is not None and not isinstance(cursor, int):
-        raise invalid("page_token", "is not a token this API issued", "BAD_PAGE_TOKEN")
+    cursor = paging.before_number(token, query)
     async with uowf() as uow:
         ws = await workspace(uow.repo, workspace_id)
         before = cursor if cursor is not None else ws.latest_version + 1
@@ -129,9 +127,7 @@ async def list_backups(uowf: UnitOfWorkFactory, workspace_id: str, size: int, to
                        ) -> tuple[list[DraftBackup], str]:
     limit = paging.page_size(size)
     query = ["backups", workspace_id]
-    offset = paging.decode(token, query) or 0
-    if not isinstance(offset, int) or offset < 0:
-        raise invalid("page_token", "is not a token this API issued", "BAD_PAGE_TOKEN")
+    offset = paging.offset(token, query)
     async with uowf() as uow:
         ws = await workspace(uow.repo, workspace_id)
         rows = await uow.repo.list_backups(ws.id, offset, limit + 1)

@@ -53,9 +53,7 @@ async def list_keys(uowf: UnitOfWorkFactory, workspace_id: str, size: int, token
                     ) -> tuple[list[ApiKeyRecord], str]:
     limit = paging.page_size(size)
     query = ["keys", workspace_id]
-    offset = paging.decode(token, query) or 0
-    if not isinstance(offset, int) or offset < 0:
-        raise invalid("page_token", "is not a token this API issued", "BAD_PAGE_TOKEN")
+    offset = paging.offset(token, query)
     async with uowf() as uow:
         ws = await workspace(uow.repo, workspace_id)
         rows = await uow.repo.list_keys(ws.id, offset, limit + 1)

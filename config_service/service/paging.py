@@ -9,7 +9,7 @@ import hashlib
 import json
 from typing import Any
 
-from agentconfig.errors import invalid
+from agentconfig.errors import InvalidArgument, invalid
 from config_service.domain import limits as L
 
 
@@ -45,3 +45,46 @@ def decode(token: str, query: Any) -> Any:
         raise invalid("page_token", "belongs to a different query or was altered",
                       "BAD_PAGE_TOKEN")
     return cursor
+
+
+def _foreign() -> InvalidArgument:
+    return invalid("page_token", "is not a token this API issued", "BAD_PAGE_TOKEN")
+
+
+def offset(token: str, query: Any) -> int:
+    """A position in a list (0 for the first page)."""
+    cursor = decode(token, query)
+    if cursor is None:
+        return 0
+    if not isinstance(cursor, int) or cursor < 0:
+        raise _foreign()
+    return cursor
+
+
+def after_id(token: str, query: Any) -> str:
+    """The last id of the previous page ("" for the first page)."""
+    cursor = decode(token, query)
+    if cursor is None:
+        return ""
+    if not isinstance(cursor, str):
+        raise _foreign()
+    return cursor
+
+
+def before_number(token: str, query: Any) -> int | None:
+    """The last number of the previous page of a newest-first list (None: first page)."""
+    cursor = decode(token, query)
+    if cursor is not None and not isinstance(cursor, int):
+        raise _foreign()
+    return cursor
+
+
+def after_key(token: str, query: Any) -> tuple[str, str] | None:
+    """The last (kind, id) of the previous page (None: first page)."""
+    cursor = decode(token, query)
+    if cursor is None:
+        return None
+    if not (isinstance(cursor, list) and len(cursor) == 2
+            and all(isinstance(c, str) for c in cursor)):
+        raise _foreign()
+    return cursor[0], cursor[1]

@@ -36,9 +36,7 @@ async def get_workspace(uowf: UnitOfWorkFactory, workspace_id: str) -> Workspace
 async def list_workspaces(uowf: UnitOfWorkFactory, size: int, token: str,
                           ) -> tuple[list[Workspace], str]:
     limit = paging.page_size(size)
-    cursor = paging.decode(token, ["workspaces"]) or ""
-    if not isinstance(cursor, str):
-        raise invalid("page_token", "is not a token this API issued", "BAD_PAGE_TOKEN")
+    cursor = paging.after_id(token, ["workspaces"])
     principal = current_principal.get()
     async with uowf() as uow:
         if principal.workspace_id is not None:  # a key sees its own workspace only
