@@ -6,20 +6,23 @@ from typing import Any
 
 from google.protobuf import json_format
 
+from agentconfig.conditions import full_context
 from agentconfig.v1 import runtime_service_pb2 as rpb
 
 
 def context_dict(ctx: rpb.ConversationContext, channel_id: str = "",
                  channel_type: str = "") -> dict[str, Any]:
-    return {
+    """The request's context as conditions see it (every variable present: see
+    agentconfig.conditions.full_context)."""
+    return full_context({
         "channel": {"id": channel_id, "type": channel_type or ctx.channel_type},
         "locale": ctx.locale,
-        "tags": list(ctx.tags),
+        "tags": ctx.tags,
         "variables": json_format.MessageToDict(ctx.variables) if ctx.HasField("variables")
-        else {},
+        else None,
         "message": ctx.message,
         "turn": ctx.turn,
-    }
+    })
 
 
 def context_key(ctx: rpb.ConversationContext, names: tuple[str, ...], channel_id: str = "",
