@@ -10,7 +10,7 @@ import contextlib
 import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -18,6 +18,26 @@ from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
 from agentconfig.interceptors import BeforeCall, CallPipeline
+from agentconfig.tls import server_credentials
+
+
+class ServerSettings(Protocol):
+    """The settings both services' servers are built from."""
+
+    max_message_bytes: int
+    max_concurrent_rpcs: int
+    tls_cert_file: str
+    tls_key_file: str
+    tls_client_ca_file: str
+
+
+def server_options(settings: ServerSettings) -> dict[str, Any]:
+    """Limits and TLS for start_server, from either service's settings: every way of running
+    (process, embedded mode, tests) configures its servers the same way."""
+    return {"max_message_bytes": settings.max_message_bytes,
+            "max_concurrent_rpcs": settings.max_concurrent_rpcs,
+            "credentials": server_credentials(settings.tls_cert_file, settings.tls_key_file,
+                                              settings.tls_client_ca_file)}
 
 
 @dataclass(frozen=True)

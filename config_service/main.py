@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from typing import Any
 
 from agentconfig import logs
-from agentconfig.grpc_server import Service, shutdown_event, start_server
+from agentconfig.grpc_server import Service, server_options, shutdown_event, start_server
 from agentconfig.metrics import serve_metrics
-from agentconfig.tls import server_credentials
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from config_service.adapters.sql.engine import make_engine, migrate
 from config_service.bootstrap import ConfigApp, bootstrap
@@ -18,15 +16,6 @@ from config_service.settings import ConfigServiceSettings
 
 log = logging.getLogger("config_service")
 SERVICE_NAME = "agentconfig.v1.ConfigService"
-
-
-def server_options(settings: ConfigServiceSettings) -> dict[str, Any]:
-    """Limits and TLS for start_server, from the settings (shared with the tests and the
-    embedded mode so every way of running is configured the same way)."""
-    return {"max_message_bytes": settings.max_message_bytes,
-            "max_concurrent_rpcs": settings.max_concurrent_rpcs,
-            "credentials": server_credentials(settings.tls_cert_file, settings.tls_key_file,
-                                              settings.tls_client_ca_file)}
 
 
 def service(app: ConfigApp) -> Service:

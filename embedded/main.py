@@ -15,15 +15,13 @@ from pathlib import Path
 import grpc
 
 from agentconfig.bus import InProcessBus
-from agentconfig.grpc_server import shutdown_event, start_server
+from agentconfig.grpc_server import server_options, shutdown_event, start_server
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from config_service.bootstrap import bootstrap as bootstrap_config
-from config_service.main import server_options as config_options
 from config_service.main import service as config_service
 from config_service.settings import ConfigServiceSettings
 from embedded import demo
 from runtime_service.bootstrap import bootstrap as bootstrap_runtime
-from runtime_service.main import server_options as runtime_options
 from runtime_service.main import service as runtime_service
 from runtime_service.settings import RuntimeSettings
 
@@ -71,7 +69,7 @@ async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
     await config_app.start()
     config_server = await start_server(config_listen, [config_service(config_app)],
                                        hooks=config_app.hooks,
-                                       **config_options(config_app.settings))
+                                       **server_options(config_app.settings))
     config_address = f"127.0.0.1:{config_server.port}"
     runtime_app = bootstrap_runtime(RuntimeSettings(
         listen=runtime_listen, config_service=config_address, redis_url="",
@@ -81,7 +79,7 @@ async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
     await runtime_app.start()
     runtime_server = await start_server(runtime_listen, [runtime_service(runtime_app)],
                                         hooks=runtime_app.hooks,
-                                        **runtime_options(runtime_app.settings))
+                                        **server_options(runtime_app.settings))
     try:
         async with grpc.aio.insecure_channel(config_address) as channel:
             created = await demo.seed(cgrpc.ConfigServiceStub(channel), operator_key)

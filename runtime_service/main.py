@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 from agentconfig import logs
-from agentconfig.grpc_server import Service, shutdown_event, start_server
+from agentconfig.grpc_server import Service, server_options, shutdown_event, start_server
 from agentconfig.metrics import serve_metrics
-from agentconfig.tls import server_credentials
 from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
 from runtime_service.bootstrap import RuntimeApp, bootstrap
 from runtime_service.settings import RuntimeSettings
 
 log = logging.getLogger("runtime_service")
 SERVICE_NAME = "agentconfig.v1.RuntimeService"
-
-
-def server_options(settings: RuntimeSettings) -> dict[str, Any]:
-    return {"max_message_bytes": settings.max_message_bytes,
-            "max_concurrent_rpcs": settings.max_concurrent_rpcs,
-            "credentials": server_credentials(settings.tls_cert_file, settings.tls_key_file,
-                                              settings.tls_client_ca_file)}
 
 
 def service(app: RuntimeApp) -> Service:

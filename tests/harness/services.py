@@ -8,17 +8,15 @@ from typing import Any
 
 import grpc
 
-from agentconfig.grpc_server import RunningServer, start_server
+from agentconfig.grpc_server import RunningServer, server_options, start_server
 from agentconfig.tls import channel_credentials
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
 from config_service.bootstrap import ConfigApp, bootstrap
-from config_service.main import server_options as config_options
 from config_service.main import service
 from config_service.settings import ConfigServiceSettings
 from runtime_service.bootstrap import RuntimeApp
 from runtime_service.bootstrap import bootstrap as bootstrap_runtime
-from runtime_service.main import server_options as runtime_options
 from runtime_service.main import service as runtime_service
 from runtime_service.settings import RuntimeSettings
 
@@ -63,7 +61,7 @@ async def start_config_service(database_url: str, redis_url: str = "", *,
     app = bootstrap(settings)
     await app.start()
     server = await start_server(settings.listen, [service(app)],
-                                hooks=app.hooks, **config_options(settings))
+                                hooks=app.hooks, **server_options(settings))
     channel = _channel(server.port, overrides)
     return ConfigHandle(app, server, channel, cgrpc.ConfigServiceStub(channel))
 
@@ -92,6 +90,6 @@ async def start_runtime_service(config_address: str, redis_url: str, data_dir: s
     app = bootstrap_runtime(settings)
     await app.start()
     server = await start_server(settings.listen, [runtime_service(app)],
-                                hooks=app.hooks, **runtime_options(settings))
+                                hooks=app.hooks, **server_options(settings))
     channel = _channel(server.port, overrides)
     return RuntimeHandle(app, server, channel, rgrpc.RuntimeServiceStub(channel))
