@@ -43,15 +43,19 @@ async def _version(repo: Repository, ws: Workspace, number: int, field: str = "v
     return found
 
 
+async def _read(repo: Repository, ws: Workspace, number: int, full: bool,
+                ) -> tuple[Version, Snapshot | None]:
+    version = await _version(repo, ws, number)
+    if not full:
+        return version, None
+    manifest = await repo.version_manifest(ws.id, number)
+    return version, await snapshot_of(repo, ws.id, manifest, version=number)
+
+
 async def get_version(uowf: UnitOfWorkFactory, workspace_id: str, number: int, full: bool,
                       ) -> tuple[Version, Snapshot | None]:
     async with uowf() as uow:
-        ws = await workspace(uow.repo, workspace_id)
-        version = await _version(uow.repo, ws, number)
-        if not full:
-            return version, None
-        manifest = await uow.repo.version_manifest(ws.id, number)
-        return version, await snapshot_of(uow.repo, ws.id, manifest, version=number)
+        return await _read(uow.repo, await workspace(uow.repo, workspace_id), number, full)
 
 
 async def get_production(uowf: UnitOfWorkFactory, workspace_id: str, full: bool,
@@ -61,7 +65,7 @@ async def get_production(uowf: UnitOfWorkFactory, workspace_id: str, full: bool,
         if not ws.production_version:
             raise NotFound(f"workspace {ws.id!r} has no production version yet: publish "
                            "first", reason="NO_PRODUCTION")
-    return await get_version(uowf, workspace_id, ws.production_version, full)
+        return await _read(uow.repo, ws, ws.production_version, full)
 
 
 async def draft_snapshot(uowf: UnitOfWorkFactory, workspace_id: str) -> Snapshot:
