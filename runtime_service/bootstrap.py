@@ -86,7 +86,8 @@ def bootstrap(settings: RuntimeSettings, bus: InProcessBus | None = None) -> Run
     loader = Loader(Store(), config, notifications, DiskSnapshotCache(settings.data_dir),
                     conversations, replica_id=settings.replica_id,
                     reconcile_seconds=settings.reconcile_seconds,
-                    report_seconds=settings.report_seconds)
+                    report_seconds=settings.report_seconds,
+                    channel_refresh_seconds=settings.channel_refresh_seconds)
     chat = ChatService(config, _responder(settings), recorder)
     hooks: list[BeforeCall] = []
     if settings.auth_required:

@@ -29,6 +29,8 @@ class RuntimeSettings(BaseSettings):
     replica_id: str = Field(default_factory=_replica_id)
     reconcile_seconds: float = 3.0
     report_seconds: float = 5.0
+    # Channel bindings are pushed on change (best effort) and re-read this often anyway.
+    channel_refresh_seconds: float = 30.0
     conversation_idle_seconds: float = 1800.0
     conversation_policy: str = "pinned"
     # Per-workspace overrides: "ws-a=latest,ws-b=pinned".

@@ -35,6 +35,7 @@ class Loader:
     def __init__(self, store: Store, config: ConfigSource, notifications: Notifications,
                  cache: SnapshotCache, conversations: Conversations, *, replica_id: str,
                  reconcile_seconds: float = 3.0, report_seconds: float = 5.0,
+                 channel_refresh_seconds: float = 30.0,
                  negative_seconds: float = 1.0) -> None:
         self.store = store
         self.config = config
@@ -44,6 +45,8 @@ class Loader:
         self.replica_id = replica_id
         self.reconcile_seconds = reconcile_seconds
         self.report_seconds = report_seconds
+        self.channel_refresh_seconds = channel_refresh_seconds
+        self._channels_read: dict[str, float] = {}  # workspace -> when bindings were read
         self._negative_seconds = negative_seconds
         self._missing: dict[str, tuple[float, AgentConfigError]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -93,6 +96,7 @@ class Loader:
         await self._install(snapshot, "")
 
     async def _set_channels(self, workspace_id: str, channels: list[ChannelBinding]) -> None:
+        self._channels_read[workspace_id] = time.monotonic()
         state = self.store.state(workspace_id)
         bindings = {c.channel_id: c for c in channels}
         if bindings != state.channels:
@@ -173,14 +177,19 @@ class Loader:
             self._spawn(self.refresh_channels(workspace_id))
 
     def on_reconnect(self) -> None:
-        self._spawn(self.reconcile())
+        # channel notices may have been missed too while there was no subscription
+        self._spawn(self.reconcile(channels=True))
 
     async def refresh_channels(self, workspace_id: str) -> None:
         with contextlib.suppress(Unavailable, NotFound):
             await self._set_channels(workspace_id, await self.config.channels(workspace_id))
 
-    async def reconcile(self) -> None:
-        """Repair missed notifications: compare each loaded workspace with the pointer."""
+    async def reconcile(self, channels: bool = False) -> None:
+        """Repair missed notifications: compare each loaded workspace with the pointer.
+        Channel bindings (whose notices are best effort) are re-read when ``channels`` is
+        set or every ``channel_refresh_seconds``, not on every pass: N replicas x W
+        workspaces re-reading them every few seconds would be the config service's main
+        load."""
         for workspace_id, state in list(self.store.workspaces.items()):
             try:
                 pointer = await self.notifications.pointer(workspace_id)
@@ -192,7 +201,9 @@ class Loader:
                     await self._load_production(workspace_id)
             elif pointer is not None and pointer.version > state.current.version:
                 await self.advance(pointer)
-            await self.refresh_channels(workspace_id)
+            last_read = self._channels_read.get(workspace_id, 0.0)
+            if channels or time.monotonic() - last_read >= self.channel_refresh_seconds:
+                await self.refresh_channels(workspace_id)
 
     async def _report(self, state: WorkspaceState) -> None:
         if state.current is None:
