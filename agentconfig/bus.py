@@ -10,6 +10,9 @@ The Redis keys and channels:
   STRING agentconfig:rollout:<ws>:<replica> JSON {replica_id, version, content_hash,
                                             load_time, report_time}, set by each runtime
                                             replica with a TTL
+  ZSET   agentconfig:rollout:<ws>           replica ids scored by report time (epoch s), so
+                                            a reader finds a workspace's reports without
+                                            scanning the keyspace
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ NOTIFY_CHANNEL = "agentconfig:production"
 CHANNELS_CHANNEL = "agentconfig:channels"
 KEYS_CHANNEL = "agentconfig:keys"
 ROLLOUT_KEY = "agentconfig:rollout:{}:{}"
+ROLLOUT_INDEX = "agentconfig:rollout:{}"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from agentconfig.bus import (
     KEYS_CHANNEL,
     NOTIFY_CHANNEL,
     PRODUCTION_KEY,
+    ROLLOUT_INDEX,
     ROLLOUT_KEY,
     InProcessBus,
     ProductionMove,
@@ -88,8 +89,11 @@ class RedisRolloutReader(RolloutReader):
         self._client = client
 
     async def reports(self, workspace_id: str) -> list[dict[str, object]]:
-        keys = [key async for key in self._client.scan_iter(
-            match=ROLLOUT_KEY.format(workspace_id, "*"), count=500)]
+        """The live reports: replicas in the workspace's index whose report has not expired
+        (an expired one has no value left and is skipped)."""
+        replicas = await self._client.zrange(ROLLOUT_INDEX.format(workspace_id), 0, -1)
+        keys = [ROLLOUT_KEY.format(workspace_id, r.decode() if isinstance(r, bytes) else r)
+                for r in replicas]
         values = await self._client.mget(keys) if keys else []
         return [json.loads(v) for v in values if v]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -15,6 +16,7 @@ from agentconfig.bus import (
     KEYS_CHANNEL,
     NOTIFY_CHANNEL,
     PRODUCTION_KEY,
+    ROLLOUT_INDEX,
     ROLLOUT_KEY,
     InProcessBus,
     ProductionMove,
@@ -85,8 +87,17 @@ class RedisNotifications(Notifications):
                               digest.decode() if isinstance(digest, bytes) else digest)
 
     async def report(self, workspace_id: str, report: dict[str, object], ttl: float) -> None:
-        await self._client.set(ROLLOUT_KEY.format(workspace_id, self._replica_id),
-                               json.dumps(report), px=int(ttl * 1000))
+        """The report itself expires; the index entry is dropped by whoever next reports to
+        that workspace once it is older than the TTL."""
+        now = time.time()
+        index = ROLLOUT_INDEX.format(workspace_id)
+        async with self._client.pipeline(transaction=False) as pipe:
+            pipe.set(ROLLOUT_KEY.format(workspace_id, self._replica_id), json.dumps(report),
+                     px=int(ttl * 1000))
+            pipe.zadd(index, {self._replica_id: now})
+            pipe.zremrangebyscore(index, 0, now - ttl)
+            pipe.expire(index, int(ttl * 10) + 1)
+            await pipe.execute()
 
     async def close(self) -> None:
         await self._client.aclose()
