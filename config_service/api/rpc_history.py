@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from agentconfig.v1 import config_service_pb2 as cpb
 from config_service.api import convert as cv
-from config_service.api.rpc_base import Ctx, RpcBase, author_of, content_hash_of
+from config_service.api.rpc_base import Ctx, RpcBase, author_of
 from config_service.service import (
     history,
     publishing,
 )
+from config_service.service.common import manifest_hash
 from config_service.service.rollout import rollout_status
 
 
@@ -17,8 +18,11 @@ class HistoryRpcs(RpcBase):
     async def DiffDraft(self, request: cpb.DiffDraftRequest, context: Ctx,
                         ) -> cpb.DiffDraftResponse:
         entries, ws, old, new = await history.diff_draft(self._uowf, request.workspace_id)
+        # Each side's hash is the one GetVersion / GetDraftSnapshot give (an empty Draft
+        # hashes `[]`); only a Production that does not exist yet has none.
+        production = manifest_hash(old) if ws.production_version else ""
         return cpb.DiffDraftResponse(
-            diff=cv.diff(entries, content_hash_of(old), content_hash_of(new)),
+            diff=cv.diff(entries, production, manifest_hash(new)),
             draft_revision=ws.draft_revision, production_version=ws.production_version)
 
     async def DiffVersions(self, request: cpb.DiffVersionsRequest, context: Ctx,
@@ -26,7 +30,7 @@ class HistoryRpcs(RpcBase):
         entries, old, new = await history.diff_versions(
             self._uowf, request.workspace_id, request.from_version, request.to_version)
         return cpb.DiffVersionsResponse(
-            diff=cv.diff(entries, content_hash_of(old), content_hash_of(new)))
+            diff=cv.diff(entries, manifest_hash(old), manifest_hash(new)))
 
     async def PublishDraft(self, request: cpb.PublishDraftRequest, context: Ctx,
                            ) -> cpb.PublishDraftResponse:

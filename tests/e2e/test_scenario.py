@@ -4,6 +4,7 @@ plus idempotent publish (item 3)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
 from typing import Any
 
@@ -158,3 +159,43 @@ async def test_publish_is_idempotent_by_request_id(config: ConfigHandle, ws_id: 
     assert first == again
     listed = await stub.ListVersions(cpb.ListVersionsRequest(workspace_id=ws_id))
     assert [v.number for v in listed.versions] == [1]
+
+
+async def test_diff_hashes_match_the_snapshots(config: ConfigHandle, ws_id: str) -> None:
+    """Each side of a diff names the hash GetDraftSnapshot / GetVersion give for it, an
+    empty Draft included (it hashes `[]`); only a Production not published yet has none."""
+    stub = config.stub
+    await stub.CreateWorkspace(cpb.CreateWorkspaceRequest(workspace_id=ws_id))
+
+    async def draft_hash() -> str:
+        got = await stub.GetDraftSnapshot(cpb.GetDraftSnapshotRequest(workspace_id=ws_id))
+        return got.snapshot.content_hash
+
+    async def version_hash(number: int) -> str:
+        got = await stub.GetVersion(cpb.GetVersionRequest(workspace_id=ws_id, version=number))
+        return got.snapshot.content_hash
+
+    empty = (await stub.DiffDraft(cpb.DiffDraftRequest(workspace_id=ws_id))).diff
+    assert (empty.from_content_hash, empty.to_content_hash, len(empty.entries)) == (
+        "", await draft_hash(), 0)
+    assert empty.to_content_hash == hashlib.sha256(b"[]").hexdigest()
+    created = await stub.CreateDraftEntity(cpb.CreateDraftEntityRequest(
+        workspace_id=ws_id, entity=b.tool("weather")))
+    added = (await stub.DiffDraft(cpb.DiffDraftRequest(workspace_id=ws_id))).diff
+    assert (added.from_content_hash, added.to_content_hash) == ("", await draft_hash())
+    await stub.PublishDraft(cpb.PublishDraftRequest(
+        workspace_id=ws_id, reviewed_revision=created.draft_revision))
+    await stub.DeleteDraftEntity(cpb.DeleteDraftEntityRequest(
+        workspace_id=ws_id, kind=pb.ENTITY_KIND_TOOL, entity_id="weather",
+        etag=created.entity.etag))
+    removed = (await stub.DiffDraft(cpb.DiffDraftRequest(workspace_id=ws_id))).diff
+    assert (removed.from_content_hash, removed.to_content_hash) == (
+        await version_hash(1), empty.to_content_hash)
+    recreated = await stub.CreateDraftEntity(cpb.CreateDraftEntityRequest(
+        workspace_id=ws_id, entity=b.tool("weather", timeout_ms=7000)))
+    await stub.PublishDraft(cpb.PublishDraftRequest(
+        workspace_id=ws_id, reviewed_revision=recreated.draft_revision))
+    between = (await stub.DiffVersions(cpb.DiffVersionsRequest(
+        workspace_id=ws_id, from_version=1, to_version=2))).diff
+    assert (between.from_content_hash, between.to_content_hash) == (
+        await version_hash(1), await version_hash(2))
