@@ -18,6 +18,7 @@ The Redis keys and channels:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,6 +28,15 @@ CHANNELS_CHANNEL = "agentconfig:channels"
 KEYS_CHANNEL = "agentconfig:keys"
 ROLLOUT_KEY = "agentconfig:rollout:{}:{}"
 ROLLOUT_INDEX = "agentconfig:rollout:{}"
+
+MAX_VERSION = 2**31 - 1  # versions are int32 on the wire
+_WORKSPACE = re.compile(r"[a-z][a-z0-9-]{1,62}")
+_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+class MalformedNotice(ValueError):
+    """A notice or pointer that no config service could have written: anyone who can
+    publish on the channel can send one, so it is refused before it reaches the loader."""
 
 
 @dataclass(frozen=True)
@@ -40,9 +50,29 @@ class ProductionMove:
                            "content_hash": self.content_hash})
 
     @classmethod
+    def checked(cls, workspace_id: object, version: object, content_hash: object,
+                ) -> ProductionMove:
+        """A move built from outside data, refused (MalformedNotice) unless every field has
+        the shape the config service gives it."""
+        if not isinstance(workspace_id, str) or not _WORKSPACE.fullmatch(workspace_id):
+            raise MalformedNotice("workspace_id is not a workspace id")
+        if isinstance(version, bool) or not isinstance(version, int) \
+                or not 1 <= version <= MAX_VERSION:
+            raise MalformedNotice(f"version is not a whole number in 1..{MAX_VERSION}")
+        if not isinstance(content_hash, str) or not _HASH.fullmatch(content_hash):
+            raise MalformedNotice("content_hash is not a hex SHA-256")
+        return cls(workspace_id, version, content_hash)
+
+    @classmethod
     def from_json(cls, raw: str | bytes) -> ProductionMove:
-        data = json.loads(raw)
-        return cls(str(data["workspace_id"]), int(data["version"]), str(data["content_hash"]))
+        try:
+            data = json.loads(raw)
+        except (ValueError, TypeError) as exc:
+            raise MalformedNotice(f"not JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise MalformedNotice("not a JSON object")
+        return cls.checked(data.get("workspace_id"), data.get("version"),
+                           data.get("content_hash"))
 
 
 MoveListener = Callable[[ProductionMove], None]

@@ -20,6 +20,12 @@ SERVED_VERSION = Gauge("agentconfig_runtime_served_version",
 RELOADS = Counter("agentconfig_runtime_reloads_total", "Snapshots swapped in")
 REFUSED = Counter("agentconfig_runtime_refused_snapshots_total",
                   "Snapshots refused because their hash did not verify")
+NOTICES_REFUSED = Counter("agentconfig_runtime_notices_refused_total",
+                          "Notices and pointers ignored: malformed, or naming no version",
+                          ["reason"])
+OFFLINE_KEYS = Counter("agentconfig_runtime_offline_key_checks_total",
+                       "Keys accepted from the last-known-good copy while the config "
+                       "service was unreachable")
 DEGRADED = Gauge("agentconfig_runtime_degraded", "1 while the replica reports degraded")
 
 

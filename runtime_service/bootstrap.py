@@ -14,6 +14,7 @@ from agentconfig.tls import channel_credentials
 from runtime_service.adapters.config_client import GrpcConfigSource
 from runtime_service.adapters.database import make_engine, migrate
 from runtime_service.adapters.disk_cache import DiskSnapshotCache
+from runtime_service.adapters.disk_keys import DiskKeyArchive
 from runtime_service.adapters.notifications import BusNotifications, RedisNotifications
 from runtime_service.adapters.recorder import NullRecorder, SqlRecorder
 from runtime_service.adapters.responders import (
@@ -40,6 +41,7 @@ class RuntimeApp:
     servicer: RuntimeServicer
     hooks: list[BeforeCall] = field(default_factory=list)
     engine: AsyncEngine | None = None
+    keys: KeyCache | None = None
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
 
     async def start(self) -> None:
@@ -48,6 +50,8 @@ class RuntimeApp:
         if isinstance(self.recorder, SqlRecorder):
             self.recorder.start()
         self.loader.preload_from_disk()
+        if self.keys is not None:
+            self.keys.load()
         self._task = asyncio.create_task(self.loader.run(), name="runtime-loader")
 
     async def stop(self) -> None:
@@ -55,6 +59,8 @@ class RuntimeApp:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self.keys is not None:
+            await self.keys.save()
         await self.recorder.close()
         await self.loader.notifications.close()
         await self.config.close()
@@ -90,10 +96,12 @@ def bootstrap(settings: RuntimeSettings, bus: InProcessBus | None = None) -> Run
                     channel_refresh_seconds=settings.channel_refresh_seconds)
     chat = ChatService(config, _responder(settings), recorder)
     hooks: list[BeforeCall] = []
+    keys = None
     if settings.auth_required:
-        keys = KeyCache(config)
+        keys = KeyCache(config, DiskKeyArchive(settings.data_dir),
+                        offline_trust_seconds=settings.offline_key_trust_seconds)
         notifications.on_revoked = keys.revoke
         hooks.append(RuntimeAuthInterceptor(keys, settings.service_key,
                                                    settings.operator_key))
     return RuntimeApp(settings, loader, config, recorder,
-                      RuntimeServicer(loader, chat, recorder), hooks, engine)
+                      RuntimeServicer(loader, chat, recorder), hooks, engine, keys)

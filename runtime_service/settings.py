@@ -59,6 +59,10 @@ class RuntimeSettings(BaseSettings):
     # The platform operator's key (the config service's AGENTCONFIG_OPERATOR_KEY): every
     # workspace. Compared by hash; never logged.
     operator_key: str = ""
+    # While the config service is unreachable, a key this replica verified before (kept on
+    # disk, digests only) is trusted until this long after the config service last
+    # confirmed it; 0: never (docs/security.md has the trade-off).
+    offline_key_trust_seconds: float = 86_400.0
 
     def policies(self) -> dict[str, str]:
         pairs = [p.split("=", 1) for p in self.conversation_policies.split(",") if "=" in p]

@@ -19,6 +19,21 @@ log = logging.getLogger(__name__)
 SUFFIX = ".snapshot.pb"
 
 
+def write_atomically(target: Path, data: bytes) -> None:
+    """Temporary file in the same folder, fsync, rename: a reader (or a crash) sees the old
+    content or the new, never a part."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 class DiskSnapshotCache(SnapshotCache):
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
@@ -28,16 +43,7 @@ class DiskSnapshotCache(SnapshotCache):
         return self.folder / f"{workspace_id}{SUFFIX}"
 
     def _write(self, target: Path, data: bytes) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(target, data)
 
     def save(self, snapshot: pb.Snapshot) -> None:
         self._write(self.path(snapshot.workspace_id),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import time
 from typing import Any
 
@@ -19,15 +20,17 @@ from agentconfig.bus import (
     ROLLOUT_INDEX,
     ROLLOUT_KEY,
     InProcessBus,
+    MalformedNotice,
     ProductionMove,
 )
+from agentconfig.metrics import NOTICES_REFUSED
 from runtime_service.service.ports import Notifications, OnChannels, OnMove, OnReconnect
 
 log = logging.getLogger(__name__)
 
 
 class RedisNotifications(Notifications):
-    def __init__(self, url: str, replica_id: str, *, max_backoff: float = 2.0) -> None:
+    def __init__(self, url: str, replica_id: str, *, max_backoff: float = 1.0) -> None:
         self._client = aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._url = url
         self._replica_id = replica_id
@@ -36,7 +39,9 @@ class RedisNotifications(Notifications):
     async def run(self, on_move: OnMove, on_channels: OnChannels,
                   on_reconnect: OnReconnect) -> None:
         """redis-py's asyncio pub/sub does not re-subscribe after a lost connection, so this
-        loop does: a new subscription each time, then a reconcile for what was missed."""
+        loop does: a new subscription each time, then a reconcile for what was missed. The
+        wait between attempts is capped (Redis is back within a second of being healthy)
+        and jittered, so replicas do not reconnect in lockstep."""
         delay = 0.1
         while True:
             client = aioredis.Redis.from_url(self._url, socket_connect_timeout=2,
@@ -59,7 +64,7 @@ class RedisNotifications(Notifications):
                 self.connected = False
                 await pubsub.aclose()  # type: ignore[no-untyped-call]
                 await client.aclose()
-            await asyncio.sleep(delay)
+            await asyncio.sleep(random.uniform(delay / 2, delay))
             delay = min(delay * 2, self._max_backoff)
 
     def _dispatch(self, message: dict[str, object], on_move: OnMove,
@@ -75,16 +80,23 @@ class RedisNotifications(Notifications):
                     self.on_revoked(str(json.loads(data)["key_id"]))
             else:
                 on_channels(str(json.loads(data)["workspace_id"]))
-        except (ValueError, KeyError, TypeError) as exc:
-            log.warning("ignoring a malformed notification (%s)", exc)
+        except (ValueError, KeyError, TypeError) as exc:  # MalformedNotice is a ValueError
+            NOTICES_REFUSED.labels("malformed").inc()
+            log.warning("ignoring a malformed notification on %s (%s)", channel, exc)
 
     async def pointer(self, workspace_id: str) -> ProductionMove | None:
         value = await self._client.hgetall(PRODUCTION_KEY.format(workspace_id))
         if not value:
             return None
-        digest = value[b"hash"]
-        return ProductionMove(workspace_id, int(value[b"version"]),
-                              digest.decode() if isinstance(digest, bytes) else digest)
+        try:
+            digest = value[b"hash"]
+            return ProductionMove.checked(workspace_id, int(value[b"version"]),
+                                          digest.decode() if isinstance(digest, bytes)
+                                          else digest)
+        except (KeyError, ValueError, UnicodeDecodeError) as exc:
+            NOTICES_REFUSED.labels("malformed").inc()
+            raise MalformedNotice(f"the production pointer of {workspace_id!r} in Redis "
+                                  f"is malformed ({exc})") from None
 
     async def report(self, workspace_id: str, report: dict[str, object], ttl: float) -> None:
         """The report itself expires; the index entry is dropped by whoever next reports to

@@ -11,12 +11,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
+from collections.abc import Coroutine
 from datetime import UTC, datetime
+from typing import Any
 
-from agentconfig.bus import ProductionMove
+from agentconfig.bus import MalformedNotice, ProductionMove
 from agentconfig.errors import AgentConfigError, FailedPrecondition, NotFound, Unavailable
-from agentconfig.metrics import DEGRADED, REFUSED, RELOADS, SERVED_VERSION
+from agentconfig.metrics import DEGRADED, NOTICES_REFUSED, REFUSED, RELOADS, SERVED_VERSION
 from agentconfig.v1 import entities_pb2 as pb
 from runtime_service.domain.snapshot import SnapshotCorrupt, build
 from runtime_service.service.conversations import Conversations
@@ -29,6 +32,7 @@ from runtime_service.service.ports import (
 from runtime_service.service.store import Store, WorkspaceState
 
 log = logging.getLogger(__name__)
+RETRY_CAP = 1.0  # seconds: a fetch that failed is retried at least this often, jittered
 
 
 class Loader:
@@ -85,15 +89,27 @@ class Loader:
 
     # loading --------------------------------------------------------------------------
     async def _load_production(self, workspace_id: str) -> None:
-        try:
-            snapshot = await self.config.production(workspace_id)
-            channels = await self.config.channels(workspace_id)
-        except Unavailable:
-            self.config_reachable = False
-            raise
-        self.config_reachable = True
+        snapshot, channels = await self._fetch(self.config.production(workspace_id),
+                                               workspace_id)
         await self._set_channels(workspace_id, channels)
         await self._install(snapshot, "")
+
+    async def _fetch(self, snapshot: Coroutine[Any, Any, pb.Snapshot], workspace_id: str,
+                     ) -> tuple[pb.Snapshot, list[ChannelBinding]]:
+        """A snapshot and the workspace's channel bindings, read together: a snapshot is
+        never installed beside bindings older than itself (a replica asked before the
+        first publish has none yet, and the go-live must bring them)."""
+        results = await asyncio.gather(snapshot, self.config.channels(workspace_id),
+                                       return_exceptions=True)
+        for result in results:
+            if isinstance(result, Unavailable):
+                self.config_reachable = False
+                raise result
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        self.config_reachable = True
+        return results[0], results[1]
 
     async def _set_channels(self, workspace_id: str, channels: list[ChannelBinding]) -> None:
         self._channels_read[workspace_id] = time.monotonic()
@@ -141,33 +157,53 @@ class Loader:
             await asyncio.to_thread(self.cache.save, snapshot)
             await self._report(state)
 
-    async def advance(self, move: ProductionMove) -> None:
-        """Load ``move.version`` if it is newer than what is served."""
+    async def advance(self, move: ProductionMove, attempt: int = 0) -> None:
+        """Load ``move.version`` if it is newer than what is served. When the config
+        service cannot be reached the fetch is retried soon (capped, jittered backoff) for
+        about one reconcile interval, after which the reconcile carries on: a publish made
+        just as the config service comes back is served within a second or so, not at the
+        next reconcile."""
         async with self._lock(move.workspace_id):
             state = self.store.get(move.workspace_id)
-            if state is None or (state.current and move.version <= state.current.version
-                                 and not state.from_disk):
+            if state is None or not self._newer(state, move):
                 return
             try:
-                snapshot = await self.config.version(move.workspace_id, move.version)
-                self.config_reachable = True
+                snapshot, channels = await self._fetch(
+                    self.config.version(move.workspace_id, move.version), move.workspace_id)
             except Unavailable as exc:
-                self.config_reachable = False
                 log.warning("cannot fetch %s v%d yet: %s", move.workspace_id, move.version, exc)
+                self._retry(move, attempt)
                 return
             except NotFound as exc:  # a forged or mistaken notice: nothing to load
+                NOTICES_REFUSED.labels("unknown_version").inc()
                 log.warning("ignoring notice of %s v%d: %s", move.workspace_id, move.version,
                             exc)
                 return
+            await self._set_channels(move.workspace_id, channels)
             await self._install(snapshot, move.content_hash)
+
+    @staticmethod
+    def _newer(state: WorkspaceState, move: ProductionMove) -> bool:
+        return state.current is None or state.from_disk or move.version > state.current.version
+
+    def _retry(self, move: ProductionMove, attempt: int) -> None:
+        delays = [min(RETRY_CAP, 0.1 * 2 ** n) for n in range(attempt + 1)]
+        if sum(delays) > self.reconcile_seconds + RETRY_CAP:
+            return  # the reconcile takes it from here
+        delay = delays[-1]
+
+        async def later() -> None:
+            await asyncio.sleep(random.uniform(delay / 2, delay))
+            await self.advance(move, attempt + 1)
+
+        self._spawn(later())
 
     # notifications and the periodic loops -----------------------------------------------
     def on_move(self, move: ProductionMove) -> None:
         state = self.store.get(move.workspace_id)
         if state is None:
             return  # not in use here: loads on first use
-        if state.current is not None and move.version <= state.current.version \
-                and not state.from_disk:
+        if not self._newer(state, move):
             return  # a duplicate or an old, reordered notice
         self._missing.pop(move.workspace_id, None)
         self._spawn(self.advance(move))
@@ -181,29 +217,49 @@ class Loader:
         self._spawn(self.reconcile(channels=True))
 
     async def refresh_channels(self, workspace_id: str) -> None:
-        with contextlib.suppress(Unavailable, NotFound):
-            await self._set_channels(workspace_id, await self.config.channels(workspace_id))
+        try:
+            channels = await self.config.channels(workspace_id)
+        except Unavailable:
+            self.config_reachable = False
+            return
+        except NotFound:
+            return
+        self.config_reachable = True
+        await self._set_channels(workspace_id, channels)
 
     async def reconcile(self, channels: bool = False) -> None:
         """Repair missed notifications: compare each loaded workspace with the pointer.
         Channel bindings (whose notices are best effort) are re-read when ``channels`` is
         set or every ``channel_refresh_seconds``, not on every pass: N replicas x W
         workspaces re-reading them every few seconds would be the config service's main
-        load."""
+        load. After a failed call the config-service connection is renewed first, so a
+        reconnect backoff grown during an outage cannot outlast it."""
+        if not self.config_reachable:
+            await self.config.reconnect()
         for workspace_id, state in list(self.store.workspaces.items()):
             try:
-                pointer = await self.notifications.pointer(workspace_id)
-            except Exception as exc:
-                log.warning("cannot read the production pointer (%s)", exc)
-                pointer = None
-            if state.current is None or state.from_disk:
-                with contextlib.suppress(AgentConfigError):
-                    await self._load_production(workspace_id)
-            elif pointer is not None and pointer.version > state.current.version:
-                await self.advance(pointer)
-            last_read = self._channels_read.get(workspace_id, 0.0)
-            if channels or time.monotonic() - last_read >= self.channel_refresh_seconds:
-                await self.refresh_channels(workspace_id)
+                await self._reconcile_one(workspace_id, state, channels)
+            except Exception:  # one workspace must never stop the others, or the loop
+                log.exception("reconcile of %s failed", workspace_id)
+
+    async def _reconcile_one(self, workspace_id: str, state: WorkspaceState,
+                             channels: bool) -> None:
+        try:
+            pointer = await self.notifications.pointer(workspace_id)
+        except MalformedNotice as exc:
+            log.warning("%s", exc)
+            pointer = None
+        except Exception as exc:
+            log.warning("cannot read the production pointer (%s)", exc)
+            pointer = None
+        if state.current is None or state.from_disk:
+            with contextlib.suppress(AgentConfigError):
+                await self._load_production(workspace_id)
+        elif pointer is not None and pointer.version > state.current.version:
+            await self.advance(pointer)
+        last_read = self._channels_read.get(workspace_id, 0.0)
+        if channels or time.monotonic() - last_read >= self.channel_refresh_seconds:
+            await self.refresh_channels(workspace_id)
 
     async def _report(self, state: WorkspaceState) -> None:
         if state.current is None:
@@ -226,8 +282,8 @@ class Loader:
             lambda: self.on_reconnect()))
         try:
             last_report = 0.0
-            while True:
-                await asyncio.sleep(self.reconcile_seconds)
+            while True:  # jittered so that replicas do not hit the config service together
+                await asyncio.sleep(self.reconcile_seconds * random.uniform(0.75, 1.0))
                 await self.reconcile()
                 now = time.monotonic()
                 self.conversations.sweep(now)
@@ -264,7 +320,14 @@ class Loader:
     def _lock(self, workspace_id: str) -> asyncio.Lock:
         return self._locks.setdefault(workspace_id, asyncio.Lock())
 
-    def _spawn(self, work: object) -> None:
-        task = asyncio.ensure_future(work)  # type: ignore[call-overload]
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        """Background work logs its own failure: nothing is left for "Task exception was
+        never retrieved"."""
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background reload failed", exc_info=task.exception())

@@ -36,6 +36,9 @@ class ConfigSource(abc.ABC):
     @abc.abstractmethod
     async def key(self, key_id: str) -> KeyInfo:
         """An API key's record (NotFound when there is none)."""
+    async def reconnect(self) -> None:
+        """Called after calls failed: renew the connection if it is waiting out a backoff."""
+        return None
     async def close(self) -> None:
         return None
 
@@ -82,6 +85,24 @@ class SnapshotCache(abc.ABC):
     def load_channels(self, workspace_id: str) -> list[ChannelBinding]: ...
     @abc.abstractmethod
     def workspaces(self) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class VerifiedKey:
+    info: KeyInfo
+    verified_at: float  # epoch seconds when the config service last confirmed the record
+
+
+class KeyArchive(abc.ABC):
+    """The key records a replica has verified, kept beside its snapshots so it can check
+    callers while the config service is down. Digests only: never a key."""
+
+    @abc.abstractmethod
+    def save(self, keys: list[VerifiedKey]) -> None:
+        """Replace the kept records, atomically."""
+    @abc.abstractmethod
+    def load(self) -> list[VerifiedKey]:
+        """The kept records, or none when the copy is missing or does not verify."""
 
 
 class Responder(abc.ABC):
