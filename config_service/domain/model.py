@@ -62,6 +62,10 @@ class Version:
     changed_count: int
     request_id: str
     previous_version: int
+    # SHA-256 of the request that created it (its RPC and parameters), so a retry that
+    # reuses the request id for something else is refused; empty for versions written
+    # before it was stored.
+    request_fingerprint: str = ""
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,8 @@ class Repository(abc.ABC):
     async def get_version(self, workspace_id: str, number: int) -> Version | None: ...
     @abc.abstractmethod
     async def version_by_request(self, workspace_id: str, request_id: str,
-                                 ) -> Version | None: ...
+                                 ) -> Version | None:
+        """The version a request id created, with that request's fingerprint."""
     @abc.abstractmethod
     async def list_versions(self, workspace_id: str, before: int, limit: int,
                             ) -> list[Version]: ...

@@ -19,7 +19,7 @@ from agentconfig.errors import (
 from config_service.domain import limits as L
 from config_service.domain.model import OriginType, Version, Workspace
 from config_service.domain.validation import validate_draft
-from config_service.service import audit
+from config_service.service import audit, idempotency
 from config_service.service.common import (
     bump_revision,
     check_author,
@@ -44,14 +44,30 @@ class PublishRequest:
     reviewed_revision: int | None = None  # None: a one-step rollback (no Draft reviewed)
     restore_version: int = 0  # the version a one-step rollback restores
 
+    @property
+    def rpc(self) -> str:
+        return idempotency.PUBLISH if self.reviewed_revision is not None \
+            else idempotency.ROLLBACK
+
+    def fingerprint(self) -> str:
+        """What a retry with the same request id must repeat (see idempotency)."""
+        target = {"version": self.restore_version} if self.reviewed_revision is None \
+            else {"reviewed_revision": self.reviewed_revision}
+        return idempotency.fingerprint(self.rpc, message=self.message, author=self.author,
+                                       **target)
+
+
+def _check_text(field: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        raise invalid(field, f"is longer than {limit} characters", "TOO_LONG")
+    if "\x00" in value:  # Postgres text cannot hold it
+        raise invalid(field, "must not contain NUL characters", "BAD_CHARACTER")
+
 
 def _check(req: PublishRequest) -> None:
     check_author(req.author)
-    if len(req.message) > L.MAX_MESSAGE:
-        raise invalid("message", f"is longer than {L.MAX_MESSAGE} characters", "TOO_LONG")
-    if len(req.request_id) > L.MAX_REQUEST_ID:
-        raise invalid("request_id", f"is longer than {L.MAX_REQUEST_ID} characters",
-                      "TOO_LONG")
+    _check_text("message", req.message, L.MAX_MESSAGE)
+    _check_text("request_id", req.request_id, L.MAX_REQUEST_ID)
     if req.reviewed_revision is None:
         check_version_number(req.restore_version)
     elif req.reviewed_revision <= 0:
@@ -67,7 +83,8 @@ async def publish(uowf: UnitOfWorkFactory, announcer: Announcer, req: PublishReq
         if req.request_id:
             earlier = await uow.repo.version_by_request(ws.id, req.request_id)
             if earlier is not None:
-                return earlier
+                return idempotency.replay(earlier, req.request_id, req.rpc,
+                                          req.fingerprint())
         if req.reviewed_revision is None:
             version = await _rollback(uow, ws, req)
         else:
@@ -127,7 +144,8 @@ async def _new_version(uow: UnitOfWork, ws: Workspace, req: PublishRequest, mani
     version = Version(
         ws.id, ws.latest_version + 1, manifest_hash(manifest), req.author, req.message, now(),
         origin, restored_from, draft_revision, len(manifest), changed,
-        req.request_id, ws.production_version)
+        req.request_id, ws.production_version,
+        req.fingerprint() if req.request_id else "")
     latest = await uow.repo.version_manifest(ws.id, ws.latest_version) \
         if ws.latest_version else {}
     await uow.repo.add_version(version, latest, manifest)

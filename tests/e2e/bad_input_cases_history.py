@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import entities_pb2 as pb
-from tests.e2e.bad_input_setup import Case, World
+from tests.e2e.bad_input_setup import Case, Request, World
 from tests.harness import builders as b
 
 IA = grpc.StatusCode.INVALID_ARGUMENT
 FP = grpc.StatusCode.FAILED_PRECONDITION
 NF = grpc.StatusCode.NOT_FOUND
+REUSED = "req-used-once"
 
 
 def _publish(**fields: object) -> tuple[str, cpb.PublishDraftRequest]:
@@ -33,6 +36,26 @@ def _channel(w: World, **fields: object) -> cpb.Channel:
 async def _web_channel(w: World) -> None:
     await w.stub.CreateChannel(cpb.CreateChannelRequest(workspace_id=w.ws,
                                                         channel=_channel(w)))
+
+
+async def _voice(w: World) -> None:
+    """Something to publish: the Draft at w.revision + 1 differs from v1."""
+    await w.stub.CreateDraftEntity(cpb.CreateDraftEntityRequest(workspace_id=w.ws,
+                                                                entity=b.voice()))
+
+
+async def _published_with_request_id(w: World) -> None:
+    """v2, published with the request id REUSED below for other requests."""
+    await _voice(w)
+    await w.stub.PublishDraft(cpb.PublishDraftRequest(
+        workspace_id=w.ws, reviewed_revision=w.revision + 1, message="v2",
+        request_id=REUSED))
+
+
+def _reused(case_id: str, request: Callable[[World], Request]) -> Case:
+    """A request that reuses the request id of v2's publish for something else."""
+    return Case(case_id, request, IA, "request_id", "REQUEST_ID_REUSED",
+                prepare=_published_with_request_id)
 
 
 def _version(method: str, number: int, code: grpc.StatusCode, field: str = "") -> Case:
@@ -60,6 +83,26 @@ CASES: list[Case] = [
          reviewed_revision=w.revision, message="m" * 1001), IA, "message"),
     Case("publish-request-id-too-long", lambda w: _publish(workspace_id=w.ws,
          reviewed_revision=w.revision, request_id="r" * 101), IA, "request_id"),
+    # Postgres text cannot hold NUL: refused as input, not an INTERNAL from the driver
+    Case("publish-request-id-nul", lambda w: _publish(workspace_id=w.ws,
+         reviewed_revision=w.revision + 1, request_id="req-\x00"), IA, "request_id",
+         "BAD_CHARACTER", prepare=_voice),
+    Case("publish-message-nul", lambda w: _publish(workspace_id=w.ws,
+         reviewed_revision=w.revision + 1, message="v2\x00"), IA, "message",
+         "BAD_CHARACTER", prepare=_voice),
+    Case("rollback-request-id-nul", lambda w: ("RollbackToVersion",
+         cpb.RollbackToVersionRequest(workspace_id=w.ws, version=1, request_id="\x00")),
+         IA, "request_id", "BAD_CHARACTER"),
+    # AIP-155 as Stripe applies it: a request id names one request, not one slot
+    _reused("rollback-with-a-publish-request-id", lambda w: ("RollbackToVersion",
+            cpb.RollbackToVersionRequest(workspace_id=w.ws, version=1, message="v2",
+                                         request_id=REUSED))),
+    _reused("publish-request-id-other-revision", lambda w: _publish(
+            workspace_id=w.ws, reviewed_revision=w.revision, message="v2",
+            request_id=REUSED)),
+    _reused("publish-request-id-other-message", lambda w: _publish(
+            workspace_id=w.ws, reviewed_revision=w.revision + 1, message="v2, again",
+            request_id=REUSED)),
     _version("GetVersion", 0, IA, "version"), _version("GetVersion", -1, IA, "version"),
     _version("GetVersion", 999, NF), _version("RestoreVersion", 0, IA, "version"),
     _version("RestoreVersion", 999, NF), _version("RollbackToVersion", 0, IA, "version"),

@@ -1,22 +1,30 @@
 """The schema the Alembic migrations create is the one the repository queries
-(config_service/adapters/sql/tables.py), on Postgres and on SQLite."""
+(config_service/adapters/sql/tables.py), on Postgres and on SQLite; there is one head; and
+rows written before a migration still read as they did."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Column, Integer, MetaData, Table, create_engine, inspect
+from alembic.script import ScriptDirectory
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from config_service.adapters.sql.engine import make_engine, migrate
+from config_service.adapters.sql.engine import alembic_config, make_engine, migrate
 from config_service.adapters.sql.tables import metadata
+from config_service.adapters.sql.uow import SqlUnitOfWorkFactory
+from config_service.service import publishing
 from tests.harness.servers import PostgresServer
+from tests.unit.use_case_helpers import RecordingAnnouncer
 
 
 def _differences(conn: Connection) -> list[Any]:
@@ -72,3 +80,50 @@ def test_comparison_is_not_vacuous() -> None:
         diffs = compare_metadata(context, extra)
     assert [d[0] for d in diffs] == ["add_table"]
     assert diffs[0][1].name == "not_migrated"
+
+
+def test_one_head() -> None:
+    """Two migrations naming the same parent would leave `upgrade head` ambiguous."""
+    assert len(ScriptDirectory.from_config(alembic_config()).get_heads()) == 1
+
+
+@pytest_asyncio.fixture(loop_scope="session",
+                        params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def empty_engine(request: pytest.FixtureRequest, tmp_path: Path,
+                       ) -> AsyncIterator[AsyncEngine]:
+    """A database nothing has migrated yet, on either engine."""
+    if request.param == "postgres":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        url = server.create_database(f"migrations_{uuid.uuid4().hex[:8]}")
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path}/x.db"
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+async def test_versions_before_fingerprints_keep_their_retries(empty_engine: AsyncEngine,
+                                                               ) -> None:
+    """0003 adds the request fingerprint; a version written before it has none, and any
+    retry with its request id still gets it, as it always did."""
+    await migrate(empty_engine, "0002")
+    at = datetime.now(UTC)
+    async with empty_engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO workspaces (id, display_name, created_at, draft_revision, "
+            "production_version, latest_version, base_version, draft_updated_by) "
+            "VALUES ('ws-old', 'Old', :at, 3, 1, 1, 1, 'ann')"), {"at": at})
+        await conn.execute(text(
+            "INSERT INTO versions (workspace_id, number, content_hash, author, message, "
+            "created_at, origin, restored_from, draft_revision, entity_count, changed_count, "
+            "request_id, previous_version) VALUES ('ws-old', 1, :hash, 'ann', 'v1', :at, "
+            "'draft', 0, 2, 1, 1, 'req-old', 0)"), {"at": at, "hash": "ab" * 32})
+    await migrate(empty_engine)
+    await _check(empty_engine)
+    uowf = SqlUnitOfWorkFactory(empty_engine)
+    other = publishing.PublishRequest("ws-old", "another message", "bob", "req-old",
+                                      restore_version=1)
+    old = await publishing.publish(uowf, RecordingAnnouncer(), other)
+    assert (old.number, old.request_id, old.request_fingerprint) == (1, "req-old", "")

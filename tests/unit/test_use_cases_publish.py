@@ -7,7 +7,7 @@ import pytest
 
 from agentconfig.errors import Conflict, DraftInvalid, InvalidArgument, NothingToPublish
 from config_service.adapters.sql.uow import SqlUnitOfWorkFactory
-from config_service.service import drafts, history, workspaces
+from config_service.service import drafts, history, publishing, workspaces
 from tests.harness import builders as b
 from tests.unit.use_case_helpers import (
     RecordingAnnouncer,
@@ -70,17 +70,63 @@ async def test_empty_and_unchanged_drafts(uowf: SqlUnitOfWorkFactory, ws_id: str
 
 
 async def test_same_request_id_same_version(uowf: SqlUnitOfWorkFactory, ws_id: str) -> None:
-    revision = await draft_with_agent(uowf, ws_id)
-    first = await publish(uowf, ws_id, revision, request_id="req-1")
-    again = await publish(uowf, ws_id, revision, request_id="req-1")
-    assert again == first
+    reviewed = await draft_with_agent(uowf, ws_id)
+    first = await publish(uowf, ws_id, reviewed, request_id="req-1")
+    again = await publish(uowf, ws_id, reviewed, request_id="req-1")
+    assert again == first and first.request_fingerprint
     revision = await edit_agent(uowf, ws_id, "Later.")
     # even after the Draft moved on, the retry answers with what it created
-    assert await publish(uowf, ws_id, 1, request_id="req-1") == first
+    assert await publish(uowf, ws_id, reviewed, request_id="req-1") == first
     second = await publish(uowf, ws_id, revision, request_id="req-2")
     assert second.number == 2
     rows, _ = await history.list_versions(uowf, ws_id, 0, "")
     assert [v.number for v in rows] == [2, 1]
+
+
+def _request(ws: str, request_id: str, reviewed: int | None = None, restore: int = 0,
+             message: str = "msg", author: str = "ann") -> publishing.PublishRequest:
+    return publishing.PublishRequest(ws, message, author, request_id,
+                                     reviewed_revision=reviewed, restore_version=restore)
+
+
+async def test_request_id_reused_for_another_request(uowf: SqlUnitOfWorkFactory, ws_id: str,
+                                                     ) -> None:
+    """AIP-155 as Stripe applies it: an id names one request; another RPC or other
+    parameters under the same id are refused, and nothing is written."""
+    reviewed = await draft_with_agent(uowf, ws_id)
+    announcer = RecordingAnnouncer()
+    first = await publishing.publish(uowf, announcer, _request(ws_id, "req-1", reviewed))
+    revision = await edit_agent(uowf, ws_id, "Later.")
+    await publish(uowf, ws_id, revision)
+    second = await publishing.publish(uowf, announcer, _request(ws_id, "rb-1", restore=1,
+                                                                 message="back"))
+    reused = [
+        (_request(ws_id, "req-1", restore=1), "PublishDraft", first),  # another RPC
+        (_request(ws_id, "req-1", revision), "PublishDraft", first),
+        (_request(ws_id, "req-1", reviewed, message="other"), "PublishDraft", first),
+        (_request(ws_id, "req-1", reviewed, author="bob"), "PublishDraft", first),
+        (_request(ws_id, "rb-1", reviewed), "RollbackToVersion", second),  # another RPC
+        (_request(ws_id, "rb-1", restore=2, message="back"), "RollbackToVersion", second),
+        (_request(ws_id, "rb-1", restore=1, message="back", author="bob"),
+         "RollbackToVersion", second),
+        (_request(ws_id, "rb-1", restore=1, message="again"), "RollbackToVersion", second),
+    ]
+    for request, rpc, version in reused:
+        with pytest.raises(InvalidArgument) as refused:
+            await publishing.publish(uowf, announcer, request)
+        error = refused.value
+        assert (error.reason, error.metadata) == ("REQUEST_ID_REUSED", {
+            "first_rpc": rpc, "first_version": str(version.number)}), request
+        assert [(v.field, v.reason) for v in error.violations] == [
+            ("request_id", "REQUEST_ID_REUSED")]
+        assert f"{rpc}" in error.message and f"v{version.number}" in error.message
+    # the same requests again still answer with what they created, and nothing else moved
+    assert await publishing.publish(uowf, announcer, _request(ws_id, "req-1", reviewed)) \
+        == first
+    assert await publishing.publish(uowf, announcer, _request(
+        ws_id, "rb-1", restore=1, message="back")) == second
+    ws = await workspaces.get_workspace(uowf, ws_id)
+    assert (ws.latest_version, ws.draft_revision, announcer.pokes) == (3, revision + 1, 2)
 
 
 async def test_versions_are_gap_free_and_page(uowf: SqlUnitOfWorkFactory, ws_id: str) -> None:

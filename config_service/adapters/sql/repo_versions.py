@@ -30,7 +30,8 @@ class VersionStore(SqlBase):
             author=v.author, message=v.message, created_at=v.created_at, origin=v.origin,
             restored_from=v.restored_from, draft_revision=v.draft_revision,
             entity_count=v.entity_count, changed_count=v.changed_count,
-            request_id=v.request_id or None, previous_version=v.previous_version))
+            request_id=v.request_id or None, previous_version=v.previous_version,
+            request_fingerprint=v.request_fingerprint or None))
         ve = t.version_entities
         for key in [k for k in old if old[k] != new.get(k)]:
             await self._conn.execute(

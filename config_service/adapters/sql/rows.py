@@ -52,7 +52,8 @@ def version_from(row: RowMapping) -> Version:
     return Version(row["workspace_id"], row["number"], row["content_hash"], row["author"],
                    row["message"], utc(row["created_at"]), row["origin"],  # type: ignore[arg-type]
                    row["restored_from"], row["draft_revision"], row["entity_count"],
-                   row["changed_count"], row["request_id"] or "", row["previous_version"])
+                   row["changed_count"], row["request_id"] or "", row["previous_version"],
+                   row["request_fingerprint"] or "")
 
 
 def channel_from(row: RowMapping) -> Channel:

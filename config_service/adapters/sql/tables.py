@@ -73,6 +73,7 @@ versions = Table(
     Column("changed_count", Integer, nullable=False),
     Column("request_id", String(100)),
     Column("previous_version", Integer, nullable=False),
+    Column("request_fingerprint", String(64)),
     UniqueConstraint("workspace_id", "request_id", name="uq_versions_request"),
 )
 
