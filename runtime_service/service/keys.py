@@ -117,8 +117,8 @@ class KeyCache:
         if entry is not None and now - entry.checked < (
                 self._ttl if entry.info is not None else self._negative_ttl):
             return entry.info, False
-        if now < self._down_until:
-            return self._offline(key_id, entry)
+        if now < self._down_until and entry is not None:
+            return self._offline(key_id, entry)  # a key never seen always asks
         try:
             info: KeyInfo | None = await self._config.key(key_id)
         except NotFound:

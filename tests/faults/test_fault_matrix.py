@@ -1,0 +1,226 @@
+"""Issue 8: the fault matrix, against real processes and real Postgres and Redis. Each row
+breaks one thing from outside while gateways read both replicas continuously with a channel
+key, and asserts: no failed channel read on a replica that is up, no version lost, and
+every replica serving the newest version within the reconcile interval + 1 s of the
+dependency being healthy again. The rows run in order on one topology (docs/reliability.md
+has the table and the figures)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+
+import grpc
+import pytest
+import redis
+
+from agentconfig.v1 import config_service_pb2 as cpb
+from agentconfig.v1 import entities_pb2 as pb
+from agentconfig.v1 import runtime_service_pb2 as rpb
+from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
+from tests.faults.world import BOUND, FIGURES, World, auth
+from tests.harness import workspace
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+def _figure(fault: str, seconds: float) -> None:
+    FIGURES.append((fault, f"every replica serving the new version {seconds * 1000:.0f} ms "
+                           f"after healing (bound {BOUND * 1000:.0f} ms)"))
+
+
+def _assert_clean(world: World, since: float) -> None:
+    failed = world.failures(since)
+    assert not failed, f"{len(failed)} failed channel reads, first: {failed[:3]}"
+    assert not world.backwards(), world.backwards()[:3]
+
+
+def _redis(world: World) -> redis.Redis:
+    return redis.Redis(host="127.0.0.1", port=world.redis.port)
+
+
+async def test_redis_stopped_and_restarted(world: World) -> None:
+    since = time.monotonic()
+    await asyncio.to_thread(world.redis.stop)
+    version = await world.publish("Redis is down")  # the outbox keeps the move
+    await asyncio.sleep(1.0)
+    await asyncio.to_thread(world.redis.start)
+    healed = time.monotonic()
+    took = await world.served_everywhere(version, healed)
+    _figure("Redis stopped, publish, Redis restarted (empty)", took)
+    assert took <= BOUND
+    _assert_clean(world, since)
+
+
+async def test_notice_lost_with_the_subscription(world: World) -> None:
+    since = time.monotonic()
+    await asyncio.to_thread(_redis(world).client_kill_filter, _type="pubsub")
+    version = await world.publish("notice lost")
+    published = time.monotonic()
+    took = await world.served_everywhere(version, published)
+    _figure("subscriptions cut at publish time", took)
+    assert took <= BOUND
+    _assert_clean(world, since)
+
+
+async def test_duplicate_reordered_and_forged_notices(world: World) -> None:
+    since = time.monotonic()
+    listed = await world.stub.ListVersions(cpb.ListVersionsRequest(
+        workspace_id=world.workspace_id, page_size=2))
+    current, previous = listed.versions[0], listed.versions[1]
+    forged = [
+        {"workspace_id": world.workspace_id, "version": current.number,
+         "content_hash": current.content_hash},  # duplicate
+        {"workspace_id": world.workspace_id, "version": previous.number,
+         "content_hash": previous.content_hash},  # reordered: an older one
+        {"workspace_id": world.workspace_id, "version": 2**40, "content_hash": "0" * 64},
+        {"workspace_id": world.workspace_id, "version": current.number + 1,
+         "content_hash": "f" * 64},  # a version that does not exist (yet)
+        {"workspace_id": "../../etc", "version": 1, "content_hash": "0" * 64},
+    ]
+    client = _redis(world)
+    for notice in forged:
+        await asyncio.to_thread(client.publish, "agentconfig:production", json.dumps(notice))
+    for raw in ("not json", "[]", '{"version": "x"}'):
+        await asyncio.to_thread(client.publish, "agentconfig:production", raw)
+    await asyncio.sleep(0.5)
+    served = {r.version for g in world.gateways.values() for r in g.readings if r.at >= since}
+    assert served == {current.number}
+    version = await world.publish("after the forgeries")
+    published = time.monotonic()
+    took = await world.served_everywhere(version, published)
+    _figure("duplicate, reordered, forged and malformed notices, then a publish", took)
+    assert took <= BOUND
+    _assert_clean(world, since)
+    assert "never retrieved" not in world.logs()
+    assert "Traceback" not in world.logs()
+
+
+async def test_replica_killed_and_restarted(world: World) -> None:
+    since = time.monotonic()
+    world.gateways["r1"].pause()
+    world.replica("r1").kill()
+    version = await world.publish("one replica down")
+    await world.served_everywhere(version, since)  # r2 alone
+    await world.replica("r1").astart()
+    restarted = time.monotonic()
+    world.gateways["r1"].resume()
+    took = await world.served_everywhere(version, restarted)
+    _figure("replica killed (SIGKILL), publish, replica restarted", took)
+    assert took <= BOUND
+    _assert_clean(world, since)
+
+
+async def test_config_service_killed_right_after_a_publish_commit(world: World) -> None:
+    since = time.monotonic()
+    version = await world.publish("then the config service dies")
+    world.config.kill()
+    await asyncio.sleep(0.5)
+    healed = await world.restart_config()
+    took = await world.served_everywhere(version, healed)
+    _figure("config service killed right after a publish commit, restarted", took)
+    assert took <= BOUND
+    assert await world.versions() == list(range(1, version + 1))
+    _assert_clean(world, since)
+
+
+async def test_replica_restarted_while_the_config_service_is_down(world: World) -> None:
+    """Item 1: the restarted replica verifies the channel key from its disk copy."""
+    since = time.monotonic()
+    world.config.kill()
+    world.gateways["r1"].pause()
+    world.replica("r1").kill()
+    await world.replica("r1").astart()
+    world.gateways["r1"].resume()
+    await asyncio.sleep(1.5)
+    served = [r for r in world.gateways["r1"].readings if r.at >= since]
+    assert served and all(r.code == grpc.StatusCode.OK for r in served)
+    healed = await world.restart_config()
+    version = await world.publish("config service back")
+    took = await world.served_everywhere(version, healed)
+    _figure("config service down, replica restarted meanwhile (gateway keys from disk), "
+            "config service back, publish", took)
+    assert took <= BOUND
+    _assert_clean(world, since)
+
+
+async def test_long_config_outage_then_publish(world: World) -> None:
+    """Item 2: gRPC's reconnect backoff would have grown to several seconds by now."""
+    since = time.monotonic()
+    world.config.kill()
+    await asyncio.sleep(12)
+    healed = await world.restart_config()
+    version = await world.publish("after a long outage")
+    took = await world.served_everywhere(version, healed)
+    _figure("config service down 12 s, restarted, publish", took)
+    assert took <= BOUND
+    _assert_clean(world, since)
+
+
+async def test_postgres_stopped_and_restarted(world: World) -> None:
+    since = time.monotonic()
+    await asyncio.to_thread(world.postgres.halt)
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await world.stub.GetWorkspace(cpb.GetWorkspaceRequest(workspace_id=world.workspace_id))
+    assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+    await asyncio.sleep(1.0)
+    await asyncio.to_thread(world.postgres.resume)
+    healed = time.monotonic()
+    version = await world.publish("Postgres is back")
+    took = await world.served_everywhere(version, healed)
+    _figure("Postgres stopped (reads go on, writes UNAVAILABLE), restarted, publish", took)
+    assert took <= BOUND
+    _assert_clean(world, since)
+
+
+async def test_channel_live_at_go_live_on_a_replica_asked_before(world: World) -> None:
+    """Item 5: a replica asked before the first publish has the bindings once it serves."""
+    ws = f"golive-{uuid.uuid4().hex[:8]}"
+    await world.stub.CreateWorkspace(cpb.CreateWorkspaceRequest(workspace_id=ws))
+    applied = await world.stub.ApplyDraftEntities(cpb.ApplyDraftEntitiesRequest(
+        workspace_id=ws, entities=workspace.entities()))
+    await world.stub.CreateChannel(cpb.CreateChannelRequest(workspace_id=ws, channel=cpb.Channel(
+        channel_id="web", type=cpb.CHANNEL_TYPE_WEB_WIDGET, target_kind=pb.ENTITY_KIND_SQUAD,
+        target_id="front-desk")))
+    key = (await world.stub.CreateApiKey(cpb.CreateApiKeyRequest(
+        workspace_id=ws, role=cpb.ROLE_CHANNEL, display_name="gateway"))).secret
+    channels = [grpc.aio.insecure_channel(p.address) for p in world.replicas.values()]
+    stubs = [rgrpc.RuntimeServiceStub(c) for c in channels]
+    request = rpb.ResolveChannelRequest(workspace_id=ws, channel_id="web")
+    try:
+        with pytest.raises(grpc.aio.AioRpcError) as early:
+            await stubs[0].ResolveChannel(request, metadata=auth(key))
+        assert early.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+        await world.stub.PublishDraft(cpb.PublishDraftRequest(
+            workspace_id=ws, reviewed_revision=applied.draft_revision, message="go live"))
+        published = time.monotonic()
+        codes: list[grpc.StatusCode] = []
+        while time.monotonic() - published < BOUND:
+            try:
+                await stubs[0].ResolveChannel(request, metadata=auth(key))
+                codes.append(grpc.StatusCode.OK)
+            except grpc.aio.AioRpcError as exc:
+                codes.append(exc.code())
+            await asyncio.sleep(0.005)
+        assert grpc.StatusCode.NOT_FOUND not in codes
+        assert codes[-1] == grpc.StatusCode.OK
+        FIGURES.append(("channel created before the first publish, replica asked before it",
+                        f"{codes.count(grpc.StatusCode.OK)} reads OK after go-live, "
+                        f"{codes.count(grpc.StatusCode.NOT_FOUND)} NOT_FOUND"))
+    finally:
+        for channel in channels:
+            await channel.close()
+
+
+async def test_nothing_lost_nothing_backwards(world: World) -> None:
+    versions = await world.versions()
+    assert versions == list(range(1, versions[-1] + 1))
+    assert not world.backwards()
+    reads = sum(len(g.readings) for g in world.gateways.values())
+    failed = sum(1 for g in world.gateways.values() for r in g.readings
+                 if r.code != grpc.StatusCode.OK)
+    FIGURES.append(("whole run", f"{reads} channel reads, {failed} failed, "
+                                 f"{len(versions)} versions gap-free"))
+    assert failed == 0
