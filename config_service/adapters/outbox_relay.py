@@ -1,9 +1,14 @@
 """Delivers committed production moves from the outbox table to the publisher.
 
 Publish commits the version and an outbox row together, so a move is never lost: if Redis
-is down the row stays pending and the relay retries (with backoff) until it is delivered,
-including after a restart. Several config-service processes may relay at once: rows are
-claimed with FOR UPDATE SKIP LOCKED on Postgres, and the Redis script only moves forward.
+is down the row stays pending and the relay retries until it is delivered, including after
+a restart. Several config-service processes may relay at once: rows are claimed with FOR
+UPDATE SKIP LOCKED on Postgres, and the Redis script only moves forward.
+
+Retries back off exponentially but only up to ``max_backoff`` (1 s), so a move reaches the
+runtimes within about a second of Redis being back, and each wait is jittered so that the
+relays of several processes that failed together do not retry together. A publish pokes
+the relay, which delivers at once, backing off or not.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
@@ -23,15 +30,28 @@ from config_service.adapters.sql.tables import outbox
 from config_service.service.ports import Announcer
 
 log = logging.getLogger(__name__)
+Uniform = Callable[[float, float], float]  # random.uniform, or a test's stand-in
+
+
+def next_delay(failures: int, *, base: float, cap: float, uniform: Uniform = random.uniform,
+               ) -> float:
+    """The wait after ``failures`` failed attempts in a row (1 for the first): doubling from
+    ``base`` up to ``cap``, then "equal jitter", a random point in the upper half, so that
+    no two relays keep retrying in step and none retries sooner than half its backoff."""
+    ceiling = min(cap, base * 2 ** min(max(failures - 1, 0), 32))  # bounded: no overflow
+    return uniform(ceiling / 2, ceiling)
 
 
 class OutboxRelay(Announcer):
     def __init__(self, engine: AsyncEngine, publisher: Publisher, *, interval: float = 1.0,
-                 max_backoff: float = 5.0) -> None:
+                 max_backoff: float = 1.0, first_backoff: float = 0.1,
+                 uniform: Uniform = random.uniform) -> None:
         self._engine = engine
         self._publisher = publisher
-        self._interval = interval
+        self._interval = interval  # between sweeps when all is delivered
         self._max_backoff = max_backoff
+        self._first_backoff = first_backoff
+        self._uniform = uniform
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -49,20 +69,32 @@ class OutboxRelay(Announcer):
         await self._publisher.close()
 
     async def _run(self) -> None:
-        delay = self._interval
+        failures = 0
         while True:
             self._wake.clear()
-            try:
-                await self.deliver_pending()
-                delay = self._interval
-            except Exception as exc:
-                RELAY_FAILURES.inc()
-                log.warning("outbox delivery failed (%s); retrying in %.1fs", exc, delay)
-                delay = min(delay * 2, self._max_backoff)
+            delay = await self._attempt(failures)
+            failures = failures + 1 if delay is not None else 0
             with contextlib.suppress(Exception):
                 OUTBOX_PENDING.set(await self.pending())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            with contextlib.suppress(TimeoutError):  # a poke (a publish) ends the wait
+                await asyncio.wait_for(self._wake.wait(), timeout=delay or self._interval)
+
+    async def _attempt(self, failures: int) -> float | None:
+        """Deliver what is pending; None when that worked, else how long to wait. The first
+        failure of an outage is a warning, the rest are counted (RELAY_FAILURES)."""
+        try:
+            delivered = await self.deliver_pending()
+        except Exception as exc:
+            RELAY_FAILURES.inc()
+            delay = next_delay(failures + 1, base=self._first_backoff, cap=self._max_backoff,
+                               uniform=self._uniform)
+            log.log(logging.WARNING if not failures else logging.DEBUG,
+                    "outbox delivery failed (%s); retrying in %.2fs", exc, delay)
+            return delay
+        if failures:
+            log.info("outbox delivery back after %d failed attempts (%d delivered)",
+                     failures, delivered)
+        return None
 
     async def deliver_pending(self, batch: int = 100) -> int:
         """Deliver what is pending, oldest first; returns how many were delivered."""
