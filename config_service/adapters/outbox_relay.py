@@ -76,8 +76,9 @@ class OutboxRelay(Announcer):
             failures = failures + 1 if delay is not None else 0
             with contextlib.suppress(Exception):
                 OUTBOX_PENDING.set(await self.pending())
+            wait = self._interval if delay is None else delay
             with contextlib.suppress(TimeoutError):  # a poke (a publish) ends the wait
-                await asyncio.wait_for(self._wake.wait(), timeout=delay or self._interval)
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
     async def _attempt(self, failures: int) -> float | None:
         """Deliver what is pending; None when that worked, else how long to wait. The first
