@@ -210,8 +210,10 @@ async def build(root: Path) -> World:
                 for name, p in replicas.items()}
     for gateway in gateways.values():
         gateway.start()
-    return World(root, postgres, redis, config, replicas, gateways, ws, created.secret, stub,
-                 channel)
+    world = World(root, postgres, redis, config, replicas, gateways, ws, created.secret, stub,
+                  channel)
+    await world.served_everywhere(1, 0.0)  # every gateway answered once before any fault
+    return world
 
 
 async def tear_down(world: World) -> None:
