@@ -201,16 +201,31 @@ class WorkspaceSettings(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     TWO_PERSON_RULE_FIELD_NUMBER: _builtins.int
+    LIVE_TOOL_IDS_FIELD_NUMBER: _builtins.int
+    REQUIRE_PASSING_TESTS_FIELD_NUMBER: _builtins.int
     two_person_rule: _builtins.bool
     """Refuse a publish by the principal who last edited what it publishes."""
+    require_passing_tests: _builtins.bool
+    """The publish gate: PublishDraft requires a test run on exactly the reviewed Draft
+    revision in which every test case passed (FAILED_PRECONDITION TESTS_FAILING or
+    TESTS_NOT_RUN otherwise).
+    """
+    @_builtins.property
+    def live_tool_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Tools (by tool id) and MCP servers (by MCP server id) the internal chat may call for
+        real. Everything else is answered by mocks only (the default: none).
+        """
+
     def __init__(
         self,
         *,
         two_person_rule: _builtins.bool = ...,
+        live_tool_ids: _abc.Iterable[_builtins.str] | None = ...,
+        require_passing_tests: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["two_person_rule", b"two_person_rule"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["live_tool_ids", b"live_tool_ids", "require_passing_tests", b"require_passing_tests", "two_person_rule", b"two_person_rule"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

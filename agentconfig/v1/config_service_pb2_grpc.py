@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from agentconfig.v1 import config_service_pb2 as agentconfig_dot_v1_dot_config__service__pb2
+from agentconfig.v1 import testing_pb2 as agentconfig_dot_v1_dot_testing__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -206,6 +207,51 @@ class ConfigServiceStub:
                 '/agentconfig.v1.ConfigService/DeleteChannel',
                 request_serializer=agentconfig_dot_v1_dot_config__service__pb2.DeleteChannelRequest.SerializeToString,
                 response_deserializer=agentconfig_dot_v1_dot_config__service__pb2.DeleteChannelResponse.FromString,
+                _registered_method=True)
+        self.CreateTestCase = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/CreateTestCase',
+                request_serializer=agentconfig_dot_v1_dot_testing__pb2.CreateTestCaseRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_testing__pb2.CreateTestCaseResponse.FromString,
+                _registered_method=True)
+        self.GetTestCase = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/GetTestCase',
+                request_serializer=agentconfig_dot_v1_dot_testing__pb2.GetTestCaseRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_testing__pb2.GetTestCaseResponse.FromString,
+                _registered_method=True)
+        self.ListTestCases = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/ListTestCases',
+                request_serializer=agentconfig_dot_v1_dot_testing__pb2.ListTestCasesRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_testing__pb2.ListTestCasesResponse.FromString,
+                _registered_method=True)
+        self.UpdateTestCase = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/UpdateTestCase',
+                request_serializer=agentconfig_dot_v1_dot_testing__pb2.UpdateTestCaseRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_testing__pb2.UpdateTestCaseResponse.FromString,
+                _registered_method=True)
+        self.DeleteTestCase = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/DeleteTestCase',
+                request_serializer=agentconfig_dot_v1_dot_testing__pb2.DeleteTestCaseRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_testing__pb2.DeleteTestCaseResponse.FromString,
+                _registered_method=True)
+        self.CreateTestRun = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/CreateTestRun',
+                request_serializer=agentconfig_dot_v1_dot_testing__pb2.CreateTestRunRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_testing__pb2.CreateTestRunResponse.FromString,
+                _registered_method=True)
+        self.GetTestRun = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/GetTestRun',
+                request_serializer=agentconfig_dot_v1_dot_testing__pb2.GetTestRunRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_testing__pb2.GetTestRunResponse.FromString,
+                _registered_method=True)
+        self.ListTestRuns = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/ListTestRuns',
+                request_serializer=agentconfig_dot_v1_dot_testing__pb2.ListTestRunsRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_testing__pb2.ListTestRunsResponse.FromString,
+                _registered_method=True)
+        self.DiffTestRuns = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/DiffTestRuns',
+                request_serializer=agentconfig_dot_v1_dot_testing__pb2.DiffTestRunsRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_testing__pb2.DiffTestRunsResponse.FromString,
                 _registered_method=True)
 
 
@@ -430,6 +476,64 @@ class ConfigServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateTestCase(self, request, context):
+        """Test cases and runs (live data; see testing.proto).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTestCase(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTestCases(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateTestCase(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteTestCase(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateTestRun(self, request, context):
+        """Stores a run's results; RuntimeService.RunTests runs the cases and calls it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTestRun(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTestRuns(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DiffTestRuns(self, request, context):
+        """The behavioural diff: the cases whose outcome changes between two runs, per turn and
+        per expectation (e.g. Production against the Draft).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ConfigServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -602,6 +706,51 @@ def add_ConfigServiceServicer_to_server(servicer, server):
                     servicer.DeleteChannel,
                     request_deserializer=agentconfig_dot_v1_dot_config__service__pb2.DeleteChannelRequest.FromString,
                     response_serializer=agentconfig_dot_v1_dot_config__service__pb2.DeleteChannelResponse.SerializeToString,
+            ),
+            'CreateTestCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateTestCase,
+                    request_deserializer=agentconfig_dot_v1_dot_testing__pb2.CreateTestCaseRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_testing__pb2.CreateTestCaseResponse.SerializeToString,
+            ),
+            'GetTestCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTestCase,
+                    request_deserializer=agentconfig_dot_v1_dot_testing__pb2.GetTestCaseRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_testing__pb2.GetTestCaseResponse.SerializeToString,
+            ),
+            'ListTestCases': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTestCases,
+                    request_deserializer=agentconfig_dot_v1_dot_testing__pb2.ListTestCasesRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_testing__pb2.ListTestCasesResponse.SerializeToString,
+            ),
+            'UpdateTestCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateTestCase,
+                    request_deserializer=agentconfig_dot_v1_dot_testing__pb2.UpdateTestCaseRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_testing__pb2.UpdateTestCaseResponse.SerializeToString,
+            ),
+            'DeleteTestCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteTestCase,
+                    request_deserializer=agentconfig_dot_v1_dot_testing__pb2.DeleteTestCaseRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_testing__pb2.DeleteTestCaseResponse.SerializeToString,
+            ),
+            'CreateTestRun': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateTestRun,
+                    request_deserializer=agentconfig_dot_v1_dot_testing__pb2.CreateTestRunRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_testing__pb2.CreateTestRunResponse.SerializeToString,
+            ),
+            'GetTestRun': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTestRun,
+                    request_deserializer=agentconfig_dot_v1_dot_testing__pb2.GetTestRunRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_testing__pb2.GetTestRunResponse.SerializeToString,
+            ),
+            'ListTestRuns': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTestRuns,
+                    request_deserializer=agentconfig_dot_v1_dot_testing__pb2.ListTestRunsRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_testing__pb2.ListTestRunsResponse.SerializeToString,
+            ),
+            'DiffTestRuns': grpc.unary_unary_rpc_method_handler(
+                    servicer.DiffTestRuns,
+                    request_deserializer=agentconfig_dot_v1_dot_testing__pb2.DiffTestRunsRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_testing__pb2.DiffTestRunsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1525,6 +1674,249 @@ class ConfigService:
             '/agentconfig.v1.ConfigService/DeleteChannel',
             agentconfig_dot_v1_dot_config__service__pb2.DeleteChannelRequest.SerializeToString,
             agentconfig_dot_v1_dot_config__service__pb2.DeleteChannelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateTestCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/CreateTestCase',
+            agentconfig_dot_v1_dot_testing__pb2.CreateTestCaseRequest.SerializeToString,
+            agentconfig_dot_v1_dot_testing__pb2.CreateTestCaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTestCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/GetTestCase',
+            agentconfig_dot_v1_dot_testing__pb2.GetTestCaseRequest.SerializeToString,
+            agentconfig_dot_v1_dot_testing__pb2.GetTestCaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTestCases(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/ListTestCases',
+            agentconfig_dot_v1_dot_testing__pb2.ListTestCasesRequest.SerializeToString,
+            agentconfig_dot_v1_dot_testing__pb2.ListTestCasesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateTestCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/UpdateTestCase',
+            agentconfig_dot_v1_dot_testing__pb2.UpdateTestCaseRequest.SerializeToString,
+            agentconfig_dot_v1_dot_testing__pb2.UpdateTestCaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteTestCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/DeleteTestCase',
+            agentconfig_dot_v1_dot_testing__pb2.DeleteTestCaseRequest.SerializeToString,
+            agentconfig_dot_v1_dot_testing__pb2.DeleteTestCaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateTestRun(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/CreateTestRun',
+            agentconfig_dot_v1_dot_testing__pb2.CreateTestRunRequest.SerializeToString,
+            agentconfig_dot_v1_dot_testing__pb2.CreateTestRunResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTestRun(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/GetTestRun',
+            agentconfig_dot_v1_dot_testing__pb2.GetTestRunRequest.SerializeToString,
+            agentconfig_dot_v1_dot_testing__pb2.GetTestRunResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTestRuns(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/ListTestRuns',
+            agentconfig_dot_v1_dot_testing__pb2.ListTestRunsRequest.SerializeToString,
+            agentconfig_dot_v1_dot_testing__pb2.ListTestRunsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DiffTestRuns(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/DiffTestRuns',
+            agentconfig_dot_v1_dot_testing__pb2.DiffTestRunsRequest.SerializeToString,
+            agentconfig_dot_v1_dot_testing__pb2.DiffTestRunsResponse.FromString,
             options,
             channel_credentials,
             insecure,

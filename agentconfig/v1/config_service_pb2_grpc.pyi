@@ -4,6 +4,7 @@ isort:skip_file
 """
 
 from agentconfig.v1 import config_service_pb2 as _config_service_pb2
+from agentconfig.v1 import testing_pb2 as _testing_pb2
 from collections import abc as _abc
 from grpc import aio as _aio
 import abc as _abc_1
@@ -82,6 +83,20 @@ class ConfigServiceStub:
     ListChannels: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.ListChannelsRequest, _config_service_pb2.ListChannelsResponse]
     UpdateChannel: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.UpdateChannelRequest, _config_service_pb2.UpdateChannelResponse]
     DeleteChannel: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.DeleteChannelRequest, _config_service_pb2.DeleteChannelResponse]
+    CreateTestCase: _grpc.UnaryUnaryMultiCallable[_testing_pb2.CreateTestCaseRequest, _testing_pb2.CreateTestCaseResponse]
+    """Test cases and runs (live data; see testing.proto)."""
+    GetTestCase: _grpc.UnaryUnaryMultiCallable[_testing_pb2.GetTestCaseRequest, _testing_pb2.GetTestCaseResponse]
+    ListTestCases: _grpc.UnaryUnaryMultiCallable[_testing_pb2.ListTestCasesRequest, _testing_pb2.ListTestCasesResponse]
+    UpdateTestCase: _grpc.UnaryUnaryMultiCallable[_testing_pb2.UpdateTestCaseRequest, _testing_pb2.UpdateTestCaseResponse]
+    DeleteTestCase: _grpc.UnaryUnaryMultiCallable[_testing_pb2.DeleteTestCaseRequest, _testing_pb2.DeleteTestCaseResponse]
+    CreateTestRun: _grpc.UnaryUnaryMultiCallable[_testing_pb2.CreateTestRunRequest, _testing_pb2.CreateTestRunResponse]
+    """Stores a run's results; RuntimeService.RunTests runs the cases and calls it."""
+    GetTestRun: _grpc.UnaryUnaryMultiCallable[_testing_pb2.GetTestRunRequest, _testing_pb2.GetTestRunResponse]
+    ListTestRuns: _grpc.UnaryUnaryMultiCallable[_testing_pb2.ListTestRunsRequest, _testing_pb2.ListTestRunsResponse]
+    DiffTestRuns: _grpc.UnaryUnaryMultiCallable[_testing_pb2.DiffTestRunsRequest, _testing_pb2.DiffTestRunsResponse]
+    """The behavioural diff: the cases whose outcome changes between two runs, per turn and
+    per expectation (e.g. Production against the Draft).
+    """
 
 @_typing.type_check_only
 class ConfigServiceAsyncStub(ConfigServiceStub):
@@ -137,6 +152,20 @@ class ConfigServiceAsyncStub(ConfigServiceStub):
     ListChannels: _aio.UnaryUnaryMultiCallable[_config_service_pb2.ListChannelsRequest, _config_service_pb2.ListChannelsResponse]  # type: ignore[assignment]
     UpdateChannel: _aio.UnaryUnaryMultiCallable[_config_service_pb2.UpdateChannelRequest, _config_service_pb2.UpdateChannelResponse]  # type: ignore[assignment]
     DeleteChannel: _aio.UnaryUnaryMultiCallable[_config_service_pb2.DeleteChannelRequest, _config_service_pb2.DeleteChannelResponse]  # type: ignore[assignment]
+    CreateTestCase: _aio.UnaryUnaryMultiCallable[_testing_pb2.CreateTestCaseRequest, _testing_pb2.CreateTestCaseResponse]  # type: ignore[assignment]
+    """Test cases and runs (live data; see testing.proto)."""
+    GetTestCase: _aio.UnaryUnaryMultiCallable[_testing_pb2.GetTestCaseRequest, _testing_pb2.GetTestCaseResponse]  # type: ignore[assignment]
+    ListTestCases: _aio.UnaryUnaryMultiCallable[_testing_pb2.ListTestCasesRequest, _testing_pb2.ListTestCasesResponse]  # type: ignore[assignment]
+    UpdateTestCase: _aio.UnaryUnaryMultiCallable[_testing_pb2.UpdateTestCaseRequest, _testing_pb2.UpdateTestCaseResponse]  # type: ignore[assignment]
+    DeleteTestCase: _aio.UnaryUnaryMultiCallable[_testing_pb2.DeleteTestCaseRequest, _testing_pb2.DeleteTestCaseResponse]  # type: ignore[assignment]
+    CreateTestRun: _aio.UnaryUnaryMultiCallable[_testing_pb2.CreateTestRunRequest, _testing_pb2.CreateTestRunResponse]  # type: ignore[assignment]
+    """Stores a run's results; RuntimeService.RunTests runs the cases and calls it."""
+    GetTestRun: _aio.UnaryUnaryMultiCallable[_testing_pb2.GetTestRunRequest, _testing_pb2.GetTestRunResponse]  # type: ignore[assignment]
+    ListTestRuns: _aio.UnaryUnaryMultiCallable[_testing_pb2.ListTestRunsRequest, _testing_pb2.ListTestRunsResponse]  # type: ignore[assignment]
+    DiffTestRuns: _aio.UnaryUnaryMultiCallable[_testing_pb2.DiffTestRunsRequest, _testing_pb2.DiffTestRunsResponse]  # type: ignore[assignment]
+    """The behavioural diff: the cases whose outcome changes between two runs, per turn and
+    per expectation (e.g. Production against the Draft).
+    """
 
 class ConfigServiceServicer(metaclass=_abc_1.ABCMeta):
     """Owns workspaces, the Draft, published versions, history and channels.
@@ -393,5 +422,73 @@ class ConfigServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _config_service_pb2.DeleteChannelRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_config_service_pb2.DeleteChannelResponse, _abc.Awaitable[_config_service_pb2.DeleteChannelResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def CreateTestCase(
+        self,
+        request: _testing_pb2.CreateTestCaseRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_testing_pb2.CreateTestCaseResponse, _abc.Awaitable[_testing_pb2.CreateTestCaseResponse]]:
+        """Test cases and runs (live data; see testing.proto)."""
+
+    @_abc_1.abstractmethod
+    def GetTestCase(
+        self,
+        request: _testing_pb2.GetTestCaseRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_testing_pb2.GetTestCaseResponse, _abc.Awaitable[_testing_pb2.GetTestCaseResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ListTestCases(
+        self,
+        request: _testing_pb2.ListTestCasesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_testing_pb2.ListTestCasesResponse, _abc.Awaitable[_testing_pb2.ListTestCasesResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def UpdateTestCase(
+        self,
+        request: _testing_pb2.UpdateTestCaseRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_testing_pb2.UpdateTestCaseResponse, _abc.Awaitable[_testing_pb2.UpdateTestCaseResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def DeleteTestCase(
+        self,
+        request: _testing_pb2.DeleteTestCaseRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_testing_pb2.DeleteTestCaseResponse, _abc.Awaitable[_testing_pb2.DeleteTestCaseResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def CreateTestRun(
+        self,
+        request: _testing_pb2.CreateTestRunRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_testing_pb2.CreateTestRunResponse, _abc.Awaitable[_testing_pb2.CreateTestRunResponse]]:
+        """Stores a run's results; RuntimeService.RunTests runs the cases and calls it."""
+
+    @_abc_1.abstractmethod
+    def GetTestRun(
+        self,
+        request: _testing_pb2.GetTestRunRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_testing_pb2.GetTestRunResponse, _abc.Awaitable[_testing_pb2.GetTestRunResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ListTestRuns(
+        self,
+        request: _testing_pb2.ListTestRunsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_testing_pb2.ListTestRunsResponse, _abc.Awaitable[_testing_pb2.ListTestRunsResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def DiffTestRuns(
+        self,
+        request: _testing_pb2.DiffTestRunsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_testing_pb2.DiffTestRunsResponse, _abc.Awaitable[_testing_pb2.DiffTestRunsResponse]]:
+        """The behavioural diff: the cases whose outcome changes between two runs, per turn and
+        per expectation (e.g. Production against the Draft).
+        """
 
 def add_ConfigServiceServicer_to_server(servicer: ConfigServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -22,6 +22,32 @@ else:
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class _ServeReason:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ServeReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ServeReason.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    SERVE_REASON_UNSPECIFIED: _ServeReason.ValueType  # 0
+    SERVE_REASON_PRODUCTION: _ServeReason.ValueType  # 1
+    """The workspace's production version."""
+    SERVE_REASON_PINNED: _ServeReason.ValueType  # 2
+    """The version the conversation started on (policy "pinned", not idle yet)."""
+    SERVE_REASON_CHAT: _ServeReason.ValueType  # 3
+    """The internal chat's Draft or chosen version."""
+
+class ServeReason(_ServeReason, metaclass=_ServeReasonEnumTypeWrapper):
+    """Why a version answered."""
+
+SERVE_REASON_UNSPECIFIED: ServeReason.ValueType  # 0
+SERVE_REASON_PRODUCTION: ServeReason.ValueType  # 1
+"""The workspace's production version."""
+SERVE_REASON_PINNED: ServeReason.ValueType  # 2
+"""The version the conversation started on (policy "pinned", not idle yet)."""
+SERVE_REASON_CHAT: ServeReason.ValueType  # 3
+"""The internal chat's Draft or chosen version."""
+Global___ServeReason: _TypeAlias = ServeReason  # noqa: Y015
+
 class _ChatSource:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -39,6 +65,103 @@ CHAT_SOURCE_UNSPECIFIED: ChatSource.ValueType  # 0
 CHAT_SOURCE_DRAFT: ChatSource.ValueType  # 1
 CHAT_SOURCE_VERSION: ChatSource.ValueType  # 2
 Global___ChatSource: _TypeAlias = ChatSource  # noqa: Y015
+
+class _ResponderKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ResponderKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ResponderKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    RESPONDER_KIND_UNSPECIFIED: _ResponderKind.ValueType  # 0
+    RESPONDER_KIND_CONFIGURED: _ResponderKind.ValueType  # 1
+    """The model the runtime is configured with (AGENTCONFIG_RUNTIME_RESPONDER)."""
+    RESPONDER_KIND_SCRIPTED: _ResponderKind.ValueType  # 2
+    """Moves given in the request (deterministic tests, no model at all)."""
+
+class ResponderKind(_ResponderKind, metaclass=_ResponderKindEnumTypeWrapper): ...
+
+RESPONDER_KIND_UNSPECIFIED: ResponderKind.ValueType  # 0
+RESPONDER_KIND_CONFIGURED: ResponderKind.ValueType  # 1
+"""The model the runtime is configured with (AGENTCONFIG_RUNTIME_RESPONDER)."""
+RESPONDER_KIND_SCRIPTED: ResponderKind.ValueType  # 2
+"""Moves given in the request (deterministic tests, no model at all)."""
+Global___ResponderKind: _TypeAlias = ResponderKind  # noqa: Y015
+
+class _ToolOutcome:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ToolOutcomeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ToolOutcome.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    TOOL_OUTCOME_UNSPECIFIED: _ToolOutcome.ValueType  # 0
+    TOOL_OUTCOME_MOCKED: _ToolOutcome.ValueType  # 1
+    """Answered by a mock."""
+    TOOL_OUTCOME_CALLED: _ToolOutcome.ValueType  # 2
+    """The real tool (HTTP endpoint or MCP server) answered."""
+    TOOL_OUTCOME_SCHEMA_VIOLATION: _ToolOutcome.ValueType  # 3
+    """The arguments do not match the tool's input schema: not called."""
+    TOOL_OUTCOME_NOT_OFFERED: _ToolOutcome.ValueType  # 4
+    """The agent is not offered this tool."""
+    TOOL_OUTCOME_NO_MOCK: _ToolOutcome.ValueType  # 5
+    """No mock, and real calls are not allowed for this tool."""
+    TOOL_OUTCOME_ERROR: _ToolOutcome.ValueType  # 6
+    """The real call or the mock answered an error."""
+
+class ToolOutcome(_ToolOutcome, metaclass=_ToolOutcomeEnumTypeWrapper): ...
+
+TOOL_OUTCOME_UNSPECIFIED: ToolOutcome.ValueType  # 0
+TOOL_OUTCOME_MOCKED: ToolOutcome.ValueType  # 1
+"""Answered by a mock."""
+TOOL_OUTCOME_CALLED: ToolOutcome.ValueType  # 2
+"""The real tool (HTTP endpoint or MCP server) answered."""
+TOOL_OUTCOME_SCHEMA_VIOLATION: ToolOutcome.ValueType  # 3
+"""The arguments do not match the tool's input schema: not called."""
+TOOL_OUTCOME_NOT_OFFERED: ToolOutcome.ValueType  # 4
+"""The agent is not offered this tool."""
+TOOL_OUTCOME_NO_MOCK: ToolOutcome.ValueType  # 5
+"""No mock, and real calls are not allowed for this tool."""
+TOOL_OUTCOME_ERROR: ToolOutcome.ValueType  # 6
+"""The real call or the mock answered an error."""
+Global___ToolOutcome: _TypeAlias = ToolOutcome  # noqa: Y015
+
+class _ConversationSource:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ConversationSourceEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ConversationSource.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CONVERSATION_SOURCE_UNSPECIFIED: _ConversationSource.ValueType  # 0
+    CONVERSATION_SOURCE_CHANNEL: _ConversationSource.ValueType  # 1
+    CONVERSATION_SOURCE_CHAT: _ConversationSource.ValueType  # 2
+
+class ConversationSource(_ConversationSource, metaclass=_ConversationSourceEnumTypeWrapper): ...
+
+CONVERSATION_SOURCE_UNSPECIFIED: ConversationSource.ValueType  # 0
+CONVERSATION_SOURCE_CHANNEL: ConversationSource.ValueType  # 1
+CONVERSATION_SOURCE_CHAT: ConversationSource.ValueType  # 2
+Global___ConversationSource: _TypeAlias = ConversationSource  # noqa: Y015
+
+class _TestTargetSource:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _TestTargetSourceEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TestTargetSource.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    TEST_TARGET_SOURCE_UNSPECIFIED: _TestTargetSource.ValueType  # 0
+    TEST_TARGET_SOURCE_DRAFT: _TestTargetSource.ValueType  # 1
+    """The Draft, at the revision the run records."""
+    TEST_TARGET_SOURCE_VERSION: _TestTargetSource.ValueType  # 2
+    TEST_TARGET_SOURCE_PRODUCTION: _TestTargetSource.ValueType  # 3
+
+class TestTargetSource(_TestTargetSource, metaclass=_TestTargetSourceEnumTypeWrapper):
+    """What a run is run against."""
+
+TEST_TARGET_SOURCE_UNSPECIFIED: TestTargetSource.ValueType  # 0
+TEST_TARGET_SOURCE_DRAFT: TestTargetSource.ValueType  # 1
+"""The Draft, at the revision the run records."""
+TEST_TARGET_SOURCE_VERSION: TestTargetSource.ValueType  # 2
+TEST_TARGET_SOURCE_PRODUCTION: TestTargetSource.ValueType  # 3
+Global___TestTargetSource: _TypeAlias = TestTargetSource  # noqa: Y015
 
 @_typing.final
 class ConversationContext(_message.Message):
@@ -139,12 +262,14 @@ class ServedFrom(_message.Message):
     VERSION_FIELD_NUMBER: _builtins.int
     CONTENT_HASH_FIELD_NUMBER: _builtins.int
     DRAFT_REVISION_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
     workspace_id: _builtins.str
     version: _builtins.int
     """The published version (0 only for an internal-chat Draft answer)."""
     content_hash: _builtins.str
     draft_revision: _builtins.int
     """Set only for internal-chat Draft answers."""
+    reason: Global___ServeReason.ValueType
     def __init__(
         self,
         *,
@@ -152,14 +277,56 @@ class ServedFrom(_message.Message):
         version: _builtins.int = ...,
         content_hash: _builtins.str = ...,
         draft_revision: _builtins.int = ...,
+        reason: Global___ServeReason.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["content_hash", b"content_hash", "draft_revision", b"draft_revision", "version", b"version", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content_hash", b"content_hash", "draft_revision", b"draft_revision", "reason", b"reason", "version", b"version", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ServedFrom: _TypeAlias = ServedFrom  # noqa: Y015
+
+@_typing.final
+class ConversationState(_message.Message):
+    """Where a conversation stands after a turn. Every replica reads it the same way: from the
+    conversation_token the gateway sends back, or from the shared record by conversation id.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    CURRENT_AGENT_ID_FIELD_NUMBER: _builtins.int
+    TURNS_FIELD_NUMBER: _builtins.int
+    LAST_TURN_TIME_FIELD_NUMBER: _builtins.int
+    conversation_id: _builtins.str
+    version: _builtins.int
+    """The version the conversation is answered from while pinned (0: not pinned)."""
+    current_agent_id: _builtins.str
+    """A squad's current speaker: hand-off rules apply from it, so a hand-off lasts until a
+    rule hands over again.
+    """
+    turns: _builtins.int
+    """Turns answered so far, this one included."""
+    @_builtins.property
+    def last_turn_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        conversation_id: _builtins.str = ...,
+        version: _builtins.int = ...,
+        current_agent_id: _builtins.str = ...,
+        turns: _builtins.int = ...,
+        last_turn_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["last_turn_time", b"last_turn_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation_id", b"conversation_id", "current_agent_id", b"current_agent_id", "last_turn_time", b"last_turn_time", "turns", b"turns", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConversationState: _TypeAlias = ConversationState  # noqa: Y015
 
 @_typing.final
 class SquadTrace(_message.Message):
@@ -200,10 +367,17 @@ class ResolveChannelRequest(_message.Message):
     CHANNEL_ID_FIELD_NUMBER: _builtins.int
     CONTEXT_FIELD_NUMBER: _builtins.int
     CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    CONVERSATION_TOKEN_FIELD_NUMBER: _builtins.int
     workspace_id: _builtins.str
     channel_id: _builtins.str
     conversation_id: _builtins.str
-    """Optional: a conversation keeps the version it started on while pinned (see docs)."""
+    """Optional: a conversation keeps the version it started on while pinned, and a squad's
+    current speaker (see docs).
+    """
+    conversation_token: _builtins.str
+    """The conversation_token of the previous answer, if the gateway keeps it (opaque, signed
+    by the runtime): no replica then needs the shared record.
+    """
     @_builtins.property
     def context(self) -> Global___ConversationContext: ...
     def __init__(
@@ -213,10 +387,11 @@ class ResolveChannelRequest(_message.Message):
         channel_id: _builtins.str = ...,
         context: Global___ConversationContext | None = ...,
         conversation_id: _builtins.str = ...,
+        conversation_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["context", b"context"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id", "context", b"context", "conversation_id", b"conversation_id", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id", "context", b"context", "conversation_id", b"conversation_id", "conversation_token", b"conversation_token", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -229,6 +404,10 @@ class ResolveChannelResponse(_message.Message):
     AGENT_FIELD_NUMBER: _builtins.int
     SERVED_FROM_FIELD_NUMBER: _builtins.int
     SQUAD_FIELD_NUMBER: _builtins.int
+    CONVERSATION_FIELD_NUMBER: _builtins.int
+    CONVERSATION_TOKEN_FIELD_NUMBER: _builtins.int
+    conversation_token: _builtins.str
+    """Send back with the conversation's next turn."""
     @_builtins.property
     def agent(self) -> Global___ResolvedAgent: ...
     @_builtins.property
@@ -237,16 +416,22 @@ class ResolveChannelResponse(_message.Message):
     def squad(self) -> Global___SquadTrace:
         """Set when the channel is bound to a squad."""
 
+    @_builtins.property
+    def conversation(self) -> Global___ConversationState:
+        """Set when the request named a conversation: its state after this turn."""
+
     def __init__(
         self,
         *,
         agent: Global___ResolvedAgent | None = ...,
         served_from: Global___ServedFrom | None = ...,
         squad: Global___SquadTrace | None = ...,
+        conversation: Global___ConversationState | None = ...,
+        conversation_token: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["agent", b"agent", "served_from", b"served_from", "squad", b"squad"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["agent", b"agent", "conversation", b"conversation", "served_from", b"served_from", "squad", b"squad"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent", b"agent", "served_from", b"served_from", "squad", b"squad"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent", b"agent", "conversation", b"conversation", "conversation_token", b"conversation_token", "served_from", b"served_from", "squad", b"squad"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -260,9 +445,11 @@ class ResolveAgentRequest(_message.Message):
     AGENT_ID_FIELD_NUMBER: _builtins.int
     CONTEXT_FIELD_NUMBER: _builtins.int
     CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    CONVERSATION_TOKEN_FIELD_NUMBER: _builtins.int
     workspace_id: _builtins.str
     agent_id: _builtins.str
     conversation_id: _builtins.str
+    conversation_token: _builtins.str
     @_builtins.property
     def context(self) -> Global___ConversationContext: ...
     def __init__(
@@ -272,10 +459,11 @@ class ResolveAgentRequest(_message.Message):
         agent_id: _builtins.str = ...,
         context: Global___ConversationContext | None = ...,
         conversation_id: _builtins.str = ...,
+        conversation_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["context", b"context"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "context", b"context", "conversation_id", b"conversation_id", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "context", b"context", "conversation_id", b"conversation_id", "conversation_token", b"conversation_token", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -287,19 +475,26 @@ class ResolveAgentResponse(_message.Message):
 
     AGENT_FIELD_NUMBER: _builtins.int
     SERVED_FROM_FIELD_NUMBER: _builtins.int
+    CONVERSATION_FIELD_NUMBER: _builtins.int
+    CONVERSATION_TOKEN_FIELD_NUMBER: _builtins.int
+    conversation_token: _builtins.str
     @_builtins.property
     def agent(self) -> Global___ResolvedAgent: ...
     @_builtins.property
     def served_from(self) -> Global___ServedFrom: ...
+    @_builtins.property
+    def conversation(self) -> Global___ConversationState: ...
     def __init__(
         self,
         *,
         agent: Global___ResolvedAgent | None = ...,
         served_from: Global___ServedFrom | None = ...,
+        conversation: Global___ConversationState | None = ...,
+        conversation_token: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["agent", b"agent", "served_from", b"served_from"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["agent", b"agent", "conversation", b"conversation", "served_from", b"served_from"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent", b"agent", "served_from", b"served_from"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent", b"agent", "conversation", b"conversation", "conversation_token", b"conversation_token", "served_from", b"served_from"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -414,6 +609,9 @@ class ChatRequest(_message.Message):
     MESSAGE_FIELD_NUMBER: _builtins.int
     CONTEXT_FIELD_NUMBER: _builtins.int
     CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    MOCKS_FIELD_NUMBER: _builtins.int
+    RESPONDER_FIELD_NUMBER: _builtins.int
+    SCRIPT_FIELD_NUMBER: _builtins.int
     workspace_id: _builtins.str
     target_kind: _entities_pb2.EntityKind.ValueType
     """ENTITY_KIND_AGENT or ENTITY_KIND_SQUAD."""
@@ -423,9 +621,21 @@ class ChatRequest(_message.Message):
     """For CHAT_SOURCE_VERSION."""
     message: _builtins.str
     conversation_id: _builtins.str
-    """Keeps a chat's turns together; the runtime records each turn."""
+    """Keeps a chat's turns together: the next turn continues the conversation (its history,
+    its squad's current speaker). Empty: a new conversation.
+    """
+    responder: Global___ResponderKind.ValueType
+    """Who plays the model for this turn (default: the runtime's configured responder)."""
     @_builtins.property
     def context(self) -> Global___ConversationContext: ...
+    @_builtins.property
+    def mocks(self) -> _containers.RepeatedCompositeFieldContainer[Global___ToolMock]:
+        """Results the simulator answers tool calls with instead of calling the tool."""
+
+    @_builtins.property
+    def script(self) -> Global___ScriptedTurn:
+        """For RESPONDER_KIND_SCRIPTED: what the model does in this turn."""
+
     def __init__(
         self,
         *,
@@ -437,14 +647,170 @@ class ChatRequest(_message.Message):
         message: _builtins.str = ...,
         context: Global___ConversationContext | None = ...,
         conversation_id: _builtins.str = ...,
+        mocks: _abc.Iterable[Global___ToolMock] | None = ...,
+        responder: Global___ResponderKind.ValueType = ...,
+        script: Global___ScriptedTurn | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["context", b"context"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["context", b"context", "script", b"script"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["context", b"context", "conversation_id", b"conversation_id", "message", b"message", "source", b"source", "target_id", b"target_id", "target_kind", b"target_kind", "version", b"version", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["context", b"context", "conversation_id", b"conversation_id", "message", b"message", "mocks", b"mocks", "responder", b"responder", "script", b"script", "source", b"source", "target_id", b"target_id", "target_kind", b"target_kind", "version", b"version", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ChatRequest: _TypeAlias = ChatRequest  # noqa: Y015
+
+@_typing.final
+class ScriptedTurn(_message.Message):
+    """What a scripted model does in one turn: each move in order. A move asks for tool calls
+    (their results are fed back before the next move) or replies; the turn ends at a reply.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MOVES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def moves(self) -> _containers.RepeatedCompositeFieldContainer[Global___ModelMove]: ...
+    def __init__(
+        self,
+        *,
+        moves: _abc.Iterable[Global___ModelMove] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["moves", b"moves"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ScriptedTurn: _TypeAlias = ScriptedTurn  # noqa: Y015
+
+@_typing.final
+class ModelMove(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REPLY_FIELD_NUMBER: _builtins.int
+    TOOL_CALLS_FIELD_NUMBER: _builtins.int
+    reply: _builtins.str
+    @_builtins.property
+    def tool_calls(self) -> _containers.RepeatedCompositeFieldContainer[Global___ToolCall]: ...
+    def __init__(
+        self,
+        *,
+        reply: _builtins.str = ...,
+        tool_calls: _abc.Iterable[Global___ToolCall] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reply", b"reply", "tool_calls", b"tool_calls"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ModelMove: _TypeAlias = ModelMove  # noqa: Y015
+
+@_typing.final
+class ToolCall(_message.Message):
+    """A call the model asks for."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CALL_ID_FIELD_NUMBER: _builtins.int
+    TOOL_FIELD_NUMBER: _builtins.int
+    ARGUMENTS_FIELD_NUMBER: _builtins.int
+    call_id: _builtins.str
+    """Unique within the turn."""
+    tool: _builtins.str
+    """A tool id, or "<mcp_server_id>/<tool name>" for an MCP server's tool."""
+    @_builtins.property
+    def arguments(self) -> _struct_pb2.Struct: ...
+    def __init__(
+        self,
+        *,
+        call_id: _builtins.str = ...,
+        tool: _builtins.str = ...,
+        arguments: _struct_pb2.Struct | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["arguments", b"arguments"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arguments", b"arguments", "call_id", b"call_id", "tool", b"tool"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ToolCall: _TypeAlias = ToolCall  # noqa: Y015
+
+@_typing.final
+class ToolMock(_message.Message):
+    """The result a tool call gets in the simulator instead of a real call."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TOOL_FIELD_NUMBER: _builtins.int
+    RESULT_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    tool: _builtins.str
+    """A tool id, or "<mcp_server_id>/<tool name>"."""
+    error: _builtins.str
+    @_builtins.property
+    def result(self) -> _struct_pb2.Value: ...
+    def __init__(
+        self,
+        *,
+        tool: _builtins.str = ...,
+        result: _struct_pb2.Value | None = ...,
+        error: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "outcome", b"outcome", "result", b"result"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "outcome", b"outcome", "result", b"result", "tool", b"tool"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_outcome: _TypeAlias = _typing.Literal["result", "error"]  # noqa: Y015
+    _WhichOneofArgType_outcome: _TypeAlias = _typing.Literal["outcome", b"outcome"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_outcome) -> _WhichOneofReturnType_outcome | None: ...
+
+Global___ToolMock: _TypeAlias = ToolMock  # noqa: Y015
+
+@_typing.final
+class ToolInvocation(_message.Message):
+    """One tool call and what came of it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CALL_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    RESULT_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    VIOLATIONS_FIELD_NUMBER: _builtins.int
+    DURATION_MS_FIELD_NUMBER: _builtins.int
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    outcome: Global___ToolOutcome.ValueType
+    error: _builtins.str
+    duration_ms: _builtins.int
+    agent_id: _builtins.str
+    """The agent that made the call."""
+    @_builtins.property
+    def call(self) -> Global___ToolCall: ...
+    @_builtins.property
+    def result(self) -> _struct_pb2.Value: ...
+    @_builtins.property
+    def violations(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """For TOOL_OUTCOME_SCHEMA_VIOLATION: each problem with its JSON path."""
+
+    def __init__(
+        self,
+        *,
+        call: Global___ToolCall | None = ...,
+        outcome: Global___ToolOutcome.ValueType = ...,
+        result: _struct_pb2.Value | None = ...,
+        error: _builtins.str = ...,
+        violations: _abc.Iterable[_builtins.str] | None = ...,
+        duration_ms: _builtins.int = ...,
+        agent_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["call", b"call", "result", b"result"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "call", b"call", "duration_ms", b"duration_ms", "error", b"error", "outcome", b"outcome", "result", b"result", "violations", b"violations"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ToolInvocation: _TypeAlias = ToolInvocation  # noqa: Y015
 
 @_typing.final
 class ChatTrace(_message.Message):
@@ -457,8 +823,15 @@ class ChatTrace(_message.Message):
     TOOL_IDS_FIELD_NUMBER: _builtins.int
     MCP_SERVER_IDS_FIELD_NUMBER: _builtins.int
     SERVED_FROM_FIELD_NUMBER: _builtins.int
+    TOOL_CALLS_FIELD_NUMBER: _builtins.int
+    MCP_TOOLS_FIELD_NUMBER: _builtins.int
+    PREVIOUS_AGENT_ID_FIELD_NUMBER: _builtins.int
     answering_agent_id: _builtins.str
     effective_instructions: _builtins.str
+    previous_agent_id: _builtins.str
+    """The agent that answered the previous turn (empty on the first): a hand-off happened
+    when it differs from answering_agent_id.
+    """
     @_builtins.property
     def squad(self) -> Global___SquadTrace: ...
     @_builtins.property
@@ -469,6 +842,14 @@ class ChatTrace(_message.Message):
     def mcp_server_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     @_builtins.property
     def served_from(self) -> Global___ServedFrom: ...
+    @_builtins.property
+    def tool_calls(self) -> _containers.RepeatedCompositeFieldContainer[Global___ToolInvocation]:
+        """Every tool call of the turn, in order, with its result."""
+
+    @_builtins.property
+    def mcp_tools(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The MCP servers' tools offered to the model, as "<mcp_server_id>/<tool name>"."""
+
     def __init__(
         self,
         *,
@@ -479,10 +860,13 @@ class ChatTrace(_message.Message):
         tool_ids: _abc.Iterable[_builtins.str] | None = ...,
         mcp_server_ids: _abc.Iterable[_builtins.str] | None = ...,
         served_from: Global___ServedFrom | None = ...,
+        tool_calls: _abc.Iterable[Global___ToolInvocation] | None = ...,
+        mcp_tools: _abc.Iterable[_builtins.str] | None = ...,
+        previous_agent_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["served_from", b"served_from", "squad", b"squad"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["answering_agent_id", b"answering_agent_id", "effective_instructions", b"effective_instructions", "matched_conditional_prompt_ids", b"matched_conditional_prompt_ids", "mcp_server_ids", b"mcp_server_ids", "served_from", b"served_from", "squad", b"squad", "tool_ids", b"tool_ids"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["answering_agent_id", b"answering_agent_id", "effective_instructions", b"effective_instructions", "matched_conditional_prompt_ids", b"matched_conditional_prompt_ids", "mcp_server_ids", b"mcp_server_ids", "mcp_tools", b"mcp_tools", "previous_agent_id", b"previous_agent_id", "served_from", b"served_from", "squad", b"squad", "tool_calls", b"tool_calls", "tool_ids", b"tool_ids"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -495,24 +879,334 @@ class ChatResponse(_message.Message):
     REPLY_FIELD_NUMBER: _builtins.int
     TRACE_FIELD_NUMBER: _builtins.int
     CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    CONVERSATION_FIELD_NUMBER: _builtins.int
     reply: _builtins.str
     conversation_id: _builtins.str
     @_builtins.property
     def trace(self) -> Global___ChatTrace: ...
+    @_builtins.property
+    def conversation(self) -> Global___ConversationState: ...
     def __init__(
         self,
         *,
         reply: _builtins.str = ...,
         trace: Global___ChatTrace | None = ...,
         conversation_id: _builtins.str = ...,
+        conversation: Global___ConversationState | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["trace", b"trace"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["conversation", b"conversation", "trace", b"trace"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation_id", b"conversation_id", "reply", b"reply", "trace", b"trace"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation", b"conversation", "conversation_id", b"conversation_id", "reply", b"reply", "trace", b"trace"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ChatResponse: _TypeAlias = ChatResponse  # noqa: Y015
+
+@_typing.final
+class StreamChatRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHAT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def chat(self) -> Global___ChatRequest: ...
+    def __init__(
+        self,
+        *,
+        chat: Global___ChatRequest | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["chat", b"chat"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat", b"chat"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StreamChatRequest: _TypeAlias = StreamChatRequest  # noqa: Y015
+
+@_typing.final
+class HandoffEvent(_message.Message):
+    """A squad handed the conversation over in this turn."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FROM_AGENT_ID_FIELD_NUMBER: _builtins.int
+    TO_AGENT_ID_FIELD_NUMBER: _builtins.int
+    RULE_INDEX_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    from_agent_id: _builtins.str
+    to_agent_id: _builtins.str
+    rule_index: _builtins.int
+    description: _builtins.str
+    def __init__(
+        self,
+        *,
+        from_agent_id: _builtins.str = ...,
+        to_agent_id: _builtins.str = ...,
+        rule_index: _builtins.int = ...,
+        description: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "from_agent_id", b"from_agent_id", "rule_index", b"rule_index", "to_agent_id", b"to_agent_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HandoffEvent: _TypeAlias = HandoffEvent  # noqa: Y015
+
+@_typing.final
+class StreamChatResponse(_message.Message):
+    """One event of a streamed turn, in the order it happened; the last one is `done`."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HANDOFF_FIELD_NUMBER: _builtins.int
+    TOOL_CALL_STARTED_FIELD_NUMBER: _builtins.int
+    TOOL_CALL_FINISHED_FIELD_NUMBER: _builtins.int
+    REPLY_DELTA_FIELD_NUMBER: _builtins.int
+    DONE_FIELD_NUMBER: _builtins.int
+    reply_delta: _builtins.str
+    """The next piece of the reply text."""
+    @_builtins.property
+    def handoff(self) -> Global___HandoffEvent: ...
+    @_builtins.property
+    def tool_call_started(self) -> Global___ToolCall: ...
+    @_builtins.property
+    def tool_call_finished(self) -> Global___ToolInvocation: ...
+    @_builtins.property
+    def done(self) -> Global___ChatResponse: ...
+    def __init__(
+        self,
+        *,
+        handoff: Global___HandoffEvent | None = ...,
+        tool_call_started: Global___ToolCall | None = ...,
+        tool_call_finished: Global___ToolInvocation | None = ...,
+        reply_delta: _builtins.str = ...,
+        done: Global___ChatResponse | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["done", b"done", "event", b"event", "handoff", b"handoff", "reply_delta", b"reply_delta", "tool_call_finished", b"tool_call_finished", "tool_call_started", b"tool_call_started"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["done", b"done", "event", b"event", "handoff", b"handoff", "reply_delta", b"reply_delta", "tool_call_finished", b"tool_call_finished", "tool_call_started", b"tool_call_started"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_event: _TypeAlias = _typing.Literal["handoff", "tool_call_started", "tool_call_finished", "reply_delta", "done"]  # noqa: Y015
+    _WhichOneofArgType_event: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_event) -> _WhichOneofReturnType_event | None: ...
+
+Global___StreamChatResponse: _TypeAlias = StreamChatResponse  # noqa: Y015
+
+@_typing.final
+class ConversationTurn(_message.Message):
+    """One answered turn of a conversation, as recorded (live data)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INDEX_FIELD_NUMBER: _builtins.int
+    USER_MESSAGE_FIELD_NUMBER: _builtins.int
+    REPLY_FIELD_NUMBER: _builtins.int
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    HANDOFF_RULE_INDEX_FIELD_NUMBER: _builtins.int
+    MATCHED_CONDITIONAL_PROMPT_IDS_FIELD_NUMBER: _builtins.int
+    TOOL_CALLS_FIELD_NUMBER: _builtins.int
+    SERVED_FROM_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    index: _builtins.int
+    user_message: _builtins.str
+    reply: _builtins.str
+    """Empty for channel turns (the gateway's model writes the reply)."""
+    agent_id: _builtins.str
+    handoff_rule_index: _builtins.int
+    """The hand-off rule that fired (-1: none)."""
+    @_builtins.property
+    def matched_conditional_prompt_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def tool_calls(self) -> _containers.RepeatedCompositeFieldContainer[Global___ToolInvocation]: ...
+    @_builtins.property
+    def served_from(self) -> Global___ServedFrom: ...
+    @_builtins.property
+    def create_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        index: _builtins.int = ...,
+        user_message: _builtins.str = ...,
+        reply: _builtins.str = ...,
+        agent_id: _builtins.str = ...,
+        handoff_rule_index: _builtins.int = ...,
+        matched_conditional_prompt_ids: _abc.Iterable[_builtins.str] | None = ...,
+        tool_calls: _abc.Iterable[Global___ToolInvocation] | None = ...,
+        served_from: Global___ServedFrom | None = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "served_from", b"served_from"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "create_time", b"create_time", "handoff_rule_index", b"handoff_rule_index", "index", b"index", "matched_conditional_prompt_ids", b"matched_conditional_prompt_ids", "reply", b"reply", "served_from", b"served_from", "tool_calls", b"tool_calls", "user_message", b"user_message"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConversationTurn: _TypeAlias = ConversationTurn  # noqa: Y015
+
+@_typing.final
+class Conversation(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WORKSPACE_ID_FIELD_NUMBER: _builtins.int
+    CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    CHANNEL_ID_FIELD_NUMBER: _builtins.int
+    TARGET_KIND_FIELD_NUMBER: _builtins.int
+    TARGET_ID_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    CURRENT_AGENT_ID_FIELD_NUMBER: _builtins.int
+    TURN_COUNT_FIELD_NUMBER: _builtins.int
+    START_TIME_FIELD_NUMBER: _builtins.int
+    LAST_TURN_TIME_FIELD_NUMBER: _builtins.int
+    TURNS_FIELD_NUMBER: _builtins.int
+    workspace_id: _builtins.str
+    conversation_id: _builtins.str
+    source: Global___ConversationSource.ValueType
+    channel_id: _builtins.str
+    """The channel, for channel conversations."""
+    target_kind: _entities_pb2.EntityKind.ValueType
+    """The agent or squad the internal chat talked to."""
+    target_id: _builtins.str
+    version: _builtins.int
+    """The version of its first turn (0 for a Draft chat)."""
+    current_agent_id: _builtins.str
+    turn_count: _builtins.int
+    @_builtins.property
+    def start_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def last_turn_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def turns(self) -> _containers.RepeatedCompositeFieldContainer[Global___ConversationTurn]:
+        """GetConversation only: every turn, oldest first."""
+
+    def __init__(
+        self,
+        *,
+        workspace_id: _builtins.str = ...,
+        conversation_id: _builtins.str = ...,
+        source: Global___ConversationSource.ValueType = ...,
+        channel_id: _builtins.str = ...,
+        target_kind: _entities_pb2.EntityKind.ValueType = ...,
+        target_id: _builtins.str = ...,
+        version: _builtins.int = ...,
+        current_agent_id: _builtins.str = ...,
+        turn_count: _builtins.int = ...,
+        start_time: _timestamp_pb2.Timestamp | None = ...,
+        last_turn_time: _timestamp_pb2.Timestamp | None = ...,
+        turns: _abc.Iterable[Global___ConversationTurn] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["last_turn_time", b"last_turn_time", "start_time", b"start_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id", "conversation_id", b"conversation_id", "current_agent_id", b"current_agent_id", "last_turn_time", b"last_turn_time", "source", b"source", "start_time", b"start_time", "target_id", b"target_id", "target_kind", b"target_kind", "turn_count", b"turn_count", "turns", b"turns", "version", b"version", "workspace_id", b"workspace_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Conversation: _TypeAlias = Conversation  # noqa: Y015
+
+@_typing.final
+class ListConversationsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WORKSPACE_ID_FIELD_NUMBER: _builtins.int
+    CHANNEL_ID_FIELD_NUMBER: _builtins.int
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    workspace_id: _builtins.str
+    channel_id: _builtins.str
+    """Optional filters."""
+    agent_id: _builtins.str
+    """Conversations in which this agent answered a turn."""
+    version: _builtins.int
+    """Conversations that started on this version."""
+    source: Global___ConversationSource.ValueType
+    page_size: _builtins.int
+    page_token: _builtins.str
+    def __init__(
+        self,
+        *,
+        workspace_id: _builtins.str = ...,
+        channel_id: _builtins.str = ...,
+        agent_id: _builtins.str = ...,
+        version: _builtins.int = ...,
+        source: Global___ConversationSource.ValueType = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "channel_id", b"channel_id", "page_size", b"page_size", "page_token", b"page_token", "source", b"source", "version", b"version", "workspace_id", b"workspace_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListConversationsRequest: _TypeAlias = ListConversationsRequest  # noqa: Y015
+
+@_typing.final
+class ListConversationsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONVERSATIONS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    @_builtins.property
+    def conversations(self) -> _containers.RepeatedCompositeFieldContainer[Global___Conversation]: ...
+    def __init__(
+        self,
+        *,
+        conversations: _abc.Iterable[Global___Conversation] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversations", b"conversations", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListConversationsResponse: _TypeAlias = ListConversationsResponse  # noqa: Y015
+
+@_typing.final
+class GetConversationRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WORKSPACE_ID_FIELD_NUMBER: _builtins.int
+    CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    workspace_id: _builtins.str
+    conversation_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        workspace_id: _builtins.str = ...,
+        conversation_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation_id", b"conversation_id", "workspace_id", b"workspace_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetConversationRequest: _TypeAlias = GetConversationRequest  # noqa: Y015
+
+@_typing.final
+class GetConversationResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONVERSATION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def conversation(self) -> Global___Conversation: ...
+    def __init__(
+        self,
+        *,
+        conversation: Global___Conversation | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["conversation", b"conversation"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation", b"conversation"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetConversationResponse: _TypeAlias = GetConversationResponse  # noqa: Y015
 
 @_typing.final
 class GetReplicaStatusRequest(_message.Message):
@@ -590,3 +1284,61 @@ class GetReplicaStatusResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetReplicaStatusResponse: _TypeAlias = GetReplicaStatusResponse  # noqa: Y015
+
+@_typing.final
+class RunTestsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WORKSPACE_ID_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    TEST_CASE_IDS_FIELD_NUMBER: _builtins.int
+    workspace_id: _builtins.str
+    source: Global___TestTargetSource.ValueType
+    version: _builtins.int
+    """For TEST_TARGET_SOURCE_VERSION."""
+    @_builtins.property
+    def test_case_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Empty: every test case of the workspace."""
+
+    def __init__(
+        self,
+        *,
+        workspace_id: _builtins.str = ...,
+        source: Global___TestTargetSource.ValueType = ...,
+        version: _builtins.int = ...,
+        test_case_ids: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["source", b"source", "test_case_ids", b"test_case_ids", "version", b"version", "workspace_id", b"workspace_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RunTestsRequest: _TypeAlias = RunTestsRequest  # noqa: Y015
+
+@_typing.final
+class RunTestsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TEST_RUN_ID_FIELD_NUMBER: _builtins.int
+    PASSED_COUNT_FIELD_NUMBER: _builtins.int
+    FAILED_COUNT_FIELD_NUMBER: _builtins.int
+    test_run_id: _builtins.str
+    """The stored run: ConfigService.GetTestRun has every result."""
+    passed_count: _builtins.int
+    failed_count: _builtins.int
+    def __init__(
+        self,
+        *,
+        test_run_id: _builtins.str = ...,
+        passed_count: _builtins.int = ...,
+        failed_count: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["failed_count", b"failed_count", "passed_count", b"passed_count", "test_run_id", b"test_run_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RunTestsResponse: _TypeAlias = RunTestsResponse  # noqa: Y015

@@ -61,6 +61,26 @@ class RuntimeServiceStub:
                 request_serializer=agentconfig_dot_v1_dot_runtime__service__pb2.ChatRequest.SerializeToString,
                 response_deserializer=agentconfig_dot_v1_dot_runtime__service__pb2.ChatResponse.FromString,
                 _registered_method=True)
+        self.StreamChat = channel.unary_stream(
+                '/agentconfig.v1.RuntimeService/StreamChat',
+                request_serializer=agentconfig_dot_v1_dot_runtime__service__pb2.StreamChatRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_runtime__service__pb2.StreamChatResponse.FromString,
+                _registered_method=True)
+        self.ListConversations = channel.unary_unary(
+                '/agentconfig.v1.RuntimeService/ListConversations',
+                request_serializer=agentconfig_dot_v1_dot_runtime__service__pb2.ListConversationsRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_runtime__service__pb2.ListConversationsResponse.FromString,
+                _registered_method=True)
+        self.GetConversation = channel.unary_unary(
+                '/agentconfig.v1.RuntimeService/GetConversation',
+                request_serializer=agentconfig_dot_v1_dot_runtime__service__pb2.GetConversationRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_runtime__service__pb2.GetConversationResponse.FromString,
+                _registered_method=True)
+        self.RunTests = channel.unary_unary(
+                '/agentconfig.v1.RuntimeService/RunTests',
+                request_serializer=agentconfig_dot_v1_dot_runtime__service__pb2.RunTestsRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_runtime__service__pb2.RunTestsResponse.FromString,
+                _registered_method=True)
         self.GetReplicaStatus = channel.unary_unary(
                 '/agentconfig.v1.RuntimeService/GetReplicaStatus',
                 request_serializer=agentconfig_dot_v1_dot_runtime__service__pb2.GetReplicaStatusRequest.SerializeToString,
@@ -108,6 +128,36 @@ class RuntimeServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StreamChat(self, request, context):
+        """The same turn, streamed: hand-offs, tool calls and reply text as they happen, then the
+        whole answer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListConversations(self, request, context):
+        """Conversations (live data: channel traffic and internal chats), newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetConversation(self, request, context):
+        """One conversation with all its turns.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RunTests(self, request, context):
+        """Runs test cases (testing.proto) against the Draft, a version or Production, concurrently,
+        and stores the run in the config service (as the caller).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetReplicaStatus(self, request, context):
         """What this replica serves, and whether it is degraded.
         """
@@ -142,6 +192,26 @@ def add_RuntimeServiceServicer_to_server(servicer, server):
                     servicer.Chat,
                     request_deserializer=agentconfig_dot_v1_dot_runtime__service__pb2.ChatRequest.FromString,
                     response_serializer=agentconfig_dot_v1_dot_runtime__service__pb2.ChatResponse.SerializeToString,
+            ),
+            'StreamChat': grpc.unary_stream_rpc_method_handler(
+                    servicer.StreamChat,
+                    request_deserializer=agentconfig_dot_v1_dot_runtime__service__pb2.StreamChatRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_runtime__service__pb2.StreamChatResponse.SerializeToString,
+            ),
+            'ListConversations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListConversations,
+                    request_deserializer=agentconfig_dot_v1_dot_runtime__service__pb2.ListConversationsRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_runtime__service__pb2.ListConversationsResponse.SerializeToString,
+            ),
+            'GetConversation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetConversation,
+                    request_deserializer=agentconfig_dot_v1_dot_runtime__service__pb2.GetConversationRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_runtime__service__pb2.GetConversationResponse.SerializeToString,
+            ),
+            'RunTests': grpc.unary_unary_rpc_method_handler(
+                    servicer.RunTests,
+                    request_deserializer=agentconfig_dot_v1_dot_runtime__service__pb2.RunTestsRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_runtime__service__pb2.RunTestsResponse.SerializeToString,
             ),
             'GetReplicaStatus': grpc.unary_unary_rpc_method_handler(
                     servicer.GetReplicaStatus,
@@ -286,6 +356,114 @@ class RuntimeService:
             '/agentconfig.v1.RuntimeService/Chat',
             agentconfig_dot_v1_dot_runtime__service__pb2.ChatRequest.SerializeToString,
             agentconfig_dot_v1_dot_runtime__service__pb2.ChatResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamChat(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/agentconfig.v1.RuntimeService/StreamChat',
+            agentconfig_dot_v1_dot_runtime__service__pb2.StreamChatRequest.SerializeToString,
+            agentconfig_dot_v1_dot_runtime__service__pb2.StreamChatResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListConversations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.RuntimeService/ListConversations',
+            agentconfig_dot_v1_dot_runtime__service__pb2.ListConversationsRequest.SerializeToString,
+            agentconfig_dot_v1_dot_runtime__service__pb2.ListConversationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetConversation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.RuntimeService/GetConversation',
+            agentconfig_dot_v1_dot_runtime__service__pb2.GetConversationRequest.SerializeToString,
+            agentconfig_dot_v1_dot_runtime__service__pb2.GetConversationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunTests(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.RuntimeService/RunTests',
+            agentconfig_dot_v1_dot_runtime__service__pb2.RunTestsRequest.SerializeToString,
+            agentconfig_dot_v1_dot_runtime__service__pb2.RunTestsResponse.FromString,
             options,
             channel_credentials,
             insecure,

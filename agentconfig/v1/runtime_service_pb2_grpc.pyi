@@ -45,6 +45,18 @@ class RuntimeServiceStub:
     """Each new production version of a workspace as it goes live (the current one first)."""
     Chat: _grpc.UnaryUnaryMultiCallable[_runtime_service_pb2.ChatRequest, _runtime_service_pb2.ChatResponse]
     """The internal chat: one turn against the Draft or a stored version."""
+    StreamChat: _grpc.UnaryStreamMultiCallable[_runtime_service_pb2.StreamChatRequest, _runtime_service_pb2.StreamChatResponse]
+    """The same turn, streamed: hand-offs, tool calls and reply text as they happen, then the
+    whole answer.
+    """
+    ListConversations: _grpc.UnaryUnaryMultiCallable[_runtime_service_pb2.ListConversationsRequest, _runtime_service_pb2.ListConversationsResponse]
+    """Conversations (live data: channel traffic and internal chats), newest first."""
+    GetConversation: _grpc.UnaryUnaryMultiCallable[_runtime_service_pb2.GetConversationRequest, _runtime_service_pb2.GetConversationResponse]
+    """One conversation with all its turns."""
+    RunTests: _grpc.UnaryUnaryMultiCallable[_runtime_service_pb2.RunTestsRequest, _runtime_service_pb2.RunTestsResponse]
+    """Runs test cases (testing.proto) against the Draft, a version or Production, concurrently,
+    and stores the run in the config service (as the caller).
+    """
     GetReplicaStatus: _grpc.UnaryUnaryMultiCallable[_runtime_service_pb2.GetReplicaStatusRequest, _runtime_service_pb2.GetReplicaStatusResponse]
     """What this replica serves, and whether it is degraded."""
 
@@ -65,6 +77,18 @@ class RuntimeServiceAsyncStub(RuntimeServiceStub):
     """Each new production version of a workspace as it goes live (the current one first)."""
     Chat: _aio.UnaryUnaryMultiCallable[_runtime_service_pb2.ChatRequest, _runtime_service_pb2.ChatResponse]  # type: ignore[assignment]
     """The internal chat: one turn against the Draft or a stored version."""
+    StreamChat: _aio.UnaryStreamMultiCallable[_runtime_service_pb2.StreamChatRequest, _runtime_service_pb2.StreamChatResponse]  # type: ignore[assignment]
+    """The same turn, streamed: hand-offs, tool calls and reply text as they happen, then the
+    whole answer.
+    """
+    ListConversations: _aio.UnaryUnaryMultiCallable[_runtime_service_pb2.ListConversationsRequest, _runtime_service_pb2.ListConversationsResponse]  # type: ignore[assignment]
+    """Conversations (live data: channel traffic and internal chats), newest first."""
+    GetConversation: _aio.UnaryUnaryMultiCallable[_runtime_service_pb2.GetConversationRequest, _runtime_service_pb2.GetConversationResponse]  # type: ignore[assignment]
+    """One conversation with all its turns."""
+    RunTests: _aio.UnaryUnaryMultiCallable[_runtime_service_pb2.RunTestsRequest, _runtime_service_pb2.RunTestsResponse]  # type: ignore[assignment]
+    """Runs test cases (testing.proto) against the Draft, a version or Production, concurrently,
+    and stores the run in the config service (as the caller).
+    """
     GetReplicaStatus: _aio.UnaryUnaryMultiCallable[_runtime_service_pb2.GetReplicaStatusRequest, _runtime_service_pb2.GetReplicaStatusResponse]  # type: ignore[assignment]
     """What this replica serves, and whether it is degraded."""
 
@@ -112,6 +136,42 @@ class RuntimeServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_runtime_service_pb2.ChatResponse, _abc.Awaitable[_runtime_service_pb2.ChatResponse]]:
         """The internal chat: one turn against the Draft or a stored version."""
+
+    @_abc_1.abstractmethod
+    def StreamChat(
+        self,
+        request: _runtime_service_pb2.StreamChatRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_runtime_service_pb2.StreamChatResponse], _abc.AsyncIterator[_runtime_service_pb2.StreamChatResponse]]:
+        """The same turn, streamed: hand-offs, tool calls and reply text as they happen, then the
+        whole answer.
+        """
+
+    @_abc_1.abstractmethod
+    def ListConversations(
+        self,
+        request: _runtime_service_pb2.ListConversationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_runtime_service_pb2.ListConversationsResponse, _abc.Awaitable[_runtime_service_pb2.ListConversationsResponse]]:
+        """Conversations (live data: channel traffic and internal chats), newest first."""
+
+    @_abc_1.abstractmethod
+    def GetConversation(
+        self,
+        request: _runtime_service_pb2.GetConversationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_runtime_service_pb2.GetConversationResponse, _abc.Awaitable[_runtime_service_pb2.GetConversationResponse]]:
+        """One conversation with all its turns."""
+
+    @_abc_1.abstractmethod
+    def RunTests(
+        self,
+        request: _runtime_service_pb2.RunTestsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_runtime_service_pb2.RunTestsResponse, _abc.Awaitable[_runtime_service_pb2.RunTestsResponse]]:
+        """Runs test cases (testing.proto) against the Draft, a version or Production, concurrently,
+        and stores the run in the config service (as the caller).
+        """
 
     @_abc_1.abstractmethod
     def GetReplicaStatus(

@@ -126,6 +126,16 @@ class Turn:
     content_hash: str
     draft_revision: int
     at: datetime
+    # What GetConversation shows of the turn; empty or default where unknown (a channel
+    # turn has no reply: the gateway's model writes it).
+    user_message: str = ""
+    reply: str = ""
+    handoff_rule_index: int = -1
+    matched_conditional_prompt_ids: tuple[str, ...] = ()
+    tool_calls: tuple[rpb.ToolInvocation, ...] = ()
+    target_kind: str = ""  # agent | squad, for the internal chat
+    target_id: str = ""
+    current_agent_id: str = ""  # a squad's speaker after this turn
 
 
 class Recorder(abc.ABC):
