@@ -73,12 +73,12 @@ def pick_squad_agent(squad: PreparedSquad, activation: Activation, current: str 
 
 
 def _squad(snapshot: ServingSnapshot, target_id: str, activation: Activation,
-           ) -> tuple[PreparedAgent, rpb.SquadTrace]:
+           current_agent_id: str = "") -> tuple[PreparedAgent, rpb.SquadTrace]:
     squad = snapshot.squads.get(target_id)
     if squad is None:
         raise NotFound(f"squad {target_id!r} is not in {where(snapshot)}",
                        reason="SQUAD_NOT_FOUND")
-    trace = pick_squad_agent(squad, activation)
+    trace = pick_squad_agent(squad, activation, current_agent_id)
     if trace.answering_agent_id not in snapshot.agents:
         raise FailedPrecondition(f"squad {target_id!r} hands over to agent "
                                  f"{trace.answering_agent_id!r}, which is missing",
@@ -87,12 +87,15 @@ def _squad(snapshot: ServingSnapshot, target_id: str, activation: Activation,
 
 
 def resolve_target(snapshot: ServingSnapshot, kind: str, target_id: str,
-                   context: Mapping[str, Any]) -> tuple[rpb.ResolvedAgent, rpb.SquadTrace | None]:
-    """An agent, or the member of a squad that answers."""
+                   context: Mapping[str, Any], current_agent_id: str = "",
+                   ) -> tuple[rpb.ResolvedAgent, rpb.SquadTrace | None]:
+    """An agent, or the member of a squad that answers: hand-off rules apply from
+    ``current_agent_id`` (the conversation's current speaker; the entry agent when empty
+    or no longer a member), so a hand-off lasts until a rule hands over again."""
     activation = Activation(context)
     if kind == "agent":
         return resolve_agent(snapshot, target_id, activation), None
-    prepared, trace = _squad(snapshot, target_id, activation)
+    prepared, trace = _squad(snapshot, target_id, activation, current_agent_id)
     return build_agent(prepared, matched_prompts(prepared, activation)), trace
 
 
@@ -103,13 +106,14 @@ def _chars(key: tuple[object, ...]) -> int:
 
 def channel_answer(snapshot: ServingSnapshot, kind: str, target_id: str,
                    request: rpb.ConversationContext, channel_id: str, channel_type: str,
-                   ) -> rpb.ResolveChannelResponse:
+                   current_agent_id: str = "") -> rpb.ResolveChannelResponse:
     """The full response for a channel. Conditions read only a few context variables, so
     the answer is memoised per snapshot by their values: a context seen before (same tags,
     locale, channel, ...) costs a lookup; a new one evaluates the conditions once. The
     returned message is shared: callers must not modify it."""
     names = snapshot.condition_variables
-    key = (kind, target_id, *context_key(request, names, channel_id, channel_type))
+    key = (kind, target_id, current_agent_id,
+           *context_key(request, names, channel_id, channel_type))
     cached = snapshot.memo.get(key)
     if cached is not None:
         return cached
@@ -119,7 +123,7 @@ def channel_answer(snapshot: ServingSnapshot, kind: str, target_id: str,
     if kind == "agent":
         prepared = _agent(snapshot, target_id)
     else:
-        prepared, trace = _squad(snapshot, target_id, activation)
+        prepared, trace = _squad(snapshot, target_id, activation, current_agent_id)
     answer = rpb.ResolveChannelResponse(
         agent=build_agent(prepared, matched_prompts(prepared, activation)),
         served_from=snapshot.served_from, squad=trace)
