@@ -45,6 +45,10 @@ async def test_redis_stopped_and_restarted(world: World) -> None:
     since = time.monotonic()
     await asyncio.to_thread(world.redis.stop)
     version = await world.publish("Redis is down")  # the outbox keeps the move
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await world.stub.GetRolloutStatus(cpb.GetRolloutStatusRequest(
+            workspace_id=world.workspace_id))
+    assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
     await asyncio.sleep(1.0)
     await asyncio.to_thread(world.redis.start)
     healed = time.monotonic()
@@ -212,6 +216,52 @@ async def test_channel_live_at_go_live_on_a_replica_asked_before(world: World) -
     finally:
         for channel in channels:
             await channel.close()
+
+
+async def test_draft_reads_name_the_revision_they_hold(world: World) -> None:
+    """Item 4: 2 editors and 4 readers for 3 s; every GetDraftSnapshot and DiffDraft
+    answer's content is what the edit that produced its revision wrote."""
+    written: dict[int, str] = {}
+    seen: list[tuple[str, int, str]] = []
+    stop = time.monotonic() + 3.0
+
+    def support(entities: list[pb.Entity]) -> pb.Entity:
+        return next(e for e in entities if e.id == "support" and e.HasField("agent"))
+
+    async def editor(name: str) -> None:
+        n = 0
+        while time.monotonic() < stop:
+            n += 1
+            text = f"edit {name}-{n}"
+            entity = support(workspace.entities(text))
+            applied = await world.stub.ApplyDraftEntities(cpb.ApplyDraftEntitiesRequest(
+                workspace_id=world.workspace_id, entities=[entity]))
+            written[applied.draft_revision] = text
+
+    async def reader(n: int) -> None:
+        while time.monotonic() < stop:
+            if n % 2:
+                got = await world.stub.GetDraftSnapshot(cpb.GetDraftSnapshotRequest(
+                    workspace_id=world.workspace_id))
+                seen.append(("snapshot", got.snapshot.draft_revision,
+                             support(list(got.snapshot.entities)).agent.instructions))
+                continue
+            diff = await world.stub.DiffDraft(cpb.DiffDraftRequest(
+                workspace_id=world.workspace_id))
+            for entity in diff.diff.entries:
+                for change in entity.field_changes:
+                    if entity.entity_id == "support" and change.path == "instructions":
+                        seen.append(("diff", diff.draft_revision, change.new_value.string_value))
+
+    await asyncio.gather(editor("a"), editor("b"), *(reader(n) for n in range(4)))
+    checked = [(kind, rev, text) for kind, rev, text in seen if rev in written]
+    wrong = [(kind, rev, text, written[rev]) for kind, rev, text in checked
+             if text != written[rev]]
+    FIGURES.append(("2 editors and 4 readers of the Draft for 3 s",
+                    f"{len(written)} edits, {len(checked)} reads checked, {len(wrong)} "
+                    "naming a revision they did not hold"))
+    assert len(checked) > 20
+    assert not wrong, wrong[:3]
 
 
 async def test_nothing_lost_nothing_backwards(world: World) -> None:
