@@ -12,12 +12,10 @@ import grpc
 from agentconfig import errors
 from agentconfig.v1 import config_service_pb2 as cpb
 from config_service.domain.auth import current_principal
-from config_service.service.common import manifest_hash
 from config_service.service.ports import (
     Announcer,
     ChannelsAnnouncer,
     KeysAnnouncer,
-    Manifest,
     RolloutReader,
     UnitOfWorkFactory,
 )
@@ -62,7 +60,3 @@ class RpcBase:
         self._rollout = rollout
         self._channels = channels
         self._keys = keys_announcer
-
-
-def content_hash_of(manifest: Manifest) -> str:
-    return manifest_hash(manifest) if manifest else ""

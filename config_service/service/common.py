@@ -28,6 +28,8 @@ def check_workspace_id(workspace_id: str) -> None:
 def check_author(author: str, field: str = "author") -> None:
     if len(author) > L.MAX_AUTHOR:
         raise invalid(field, f"is longer than {L.MAX_AUTHOR} characters", "TOO_LONG")
+    if "\x00" in author:  # Postgres text cannot hold it
+        raise invalid(field, "must not contain NUL characters", "BAD_CHARACTER")
 
 
 async def workspace(repo: Repository, workspace_id: str, *, lock: bool = False) -> Workspace:

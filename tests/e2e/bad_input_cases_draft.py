@@ -78,6 +78,7 @@ CASES: list[Case] = [
     Case("create-negative-revision", create(b.voice("warm"), expected_revision=-3), IA,
          "expected_revision"),
     Case("create-author-too-long", create(b.voice("warm"), author="a" * 201), IA, "author"),
+    Case("create-author-nul", create(b.voice("warm"), author="a\x00b"), IA, "author"),
     Case("update-missing-etag", lambda w: ("UpdateDraftEntity", cpb.UpdateDraftEntityRequest(
          workspace_id=w.ws, entity=b.tool("weather"))), IA, "etag"),
     Case("update-stale-etag", lambda w: ("UpdateDraftEntity", cpb.UpdateDraftEntityRequest(
