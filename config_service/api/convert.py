@@ -79,7 +79,10 @@ def workspace(ws: Workspace) -> cpb.Workspace:
                          create_time=ts(ws.created_at), draft_revision=ws.draft_revision,
                          production_version=ws.production_version,
                          latest_version=ws.latest_version,
-                         settings=cpb.WorkspaceSettings(two_person_rule=ws.two_person_rule))
+                         settings=cpb.WorkspaceSettings(
+                             two_person_rule=ws.two_person_rule,
+                             live_tool_ids=ws.live_tool_ids,
+                             require_passing_tests=ws.require_passing_tests))
 
 
 def role(value: int) -> Role | None:

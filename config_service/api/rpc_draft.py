@@ -34,8 +34,12 @@ class DraftRpcs(RpcBase):
 
     async def UpdateWorkspaceSettings(self, request: cpb.UpdateWorkspaceSettingsRequest,
                                       context: Ctx) -> cpb.UpdateWorkspaceSettingsResponse:
+        given = request.settings
         ws = await workspaces.update_settings(self._uowf, request.workspace_id,
-                                              request.settings.two_person_rule)
+                                              workspaces.Settings(
+                                                  given.two_person_rule,
+                                                  tuple(given.live_tool_ids),
+                                                  given.require_passing_tests))
         return cpb.UpdateWorkspaceSettingsResponse(workspace=cv.workspace(ws))
 
     # the Draft -------------------------------------------------------------------------

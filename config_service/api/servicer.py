@@ -1,6 +1,7 @@
 """The ConfigService servicer: each RPC checks the request shape, calls one use case and
 converts the answer; domain errors propagate to the call pipeline, which maps them to
-statuses. The RPCs are grouped by area in rpc_draft.py, rpc_history.py and rpc_live.py."""
+statuses. The RPCs are grouped by area in rpc_draft.py, rpc_history.py, rpc_live.py and
+rpc_testing.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from config_service.api.rpc_draft import DraftRpcs
 from config_service.api.rpc_history import HistoryRpcs
 from config_service.api.rpc_live import LiveRpcs
+from config_service.api.rpc_testing import TestingRpcs
 
 
-class ConfigServicer(DraftRpcs, HistoryRpcs, LiveRpcs, cgrpc.ConfigServiceServicer):
+class ConfigServicer(DraftRpcs, HistoryRpcs, LiveRpcs, TestingRpcs,
+                     cgrpc.ConfigServiceServicer):
     """Every ConfigService RPC (see docs/api.md)."""

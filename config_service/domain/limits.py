@@ -29,3 +29,14 @@ MAX_REQUEST_ID = 100
 MAX_DISPLAY_NAME = 200
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+
+# test cases and runs (live data)
+MAX_TEST_CASES_PER_WORKSPACE = 500
+MAX_TEST_TURNS = 20
+MAX_TEST_MESSAGE = 8_000  # a user message, as the internal chat allows
+MAX_SCRIPT_MOVES = 10
+MAX_TOOL_CALLS = 20  # per scripted move, and expected per turn
+MAX_EXPECTATION_TEXT = 1_000  # each reply_contains item, the regex, the criterion
+MAX_TEST_CASE_BYTES = 256 * 1024  # the case's JSON body
+MAX_RUN_TEXT = 32_000  # a reply or an error as a run stores it
+MAX_LIVE_TOOLS = MAX_LIST

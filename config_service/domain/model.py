@@ -24,6 +24,10 @@ class Workspace:
     draft_updated_by: str = ""
     base_version: int = 0
     two_person_rule: bool = False
+    # Tools and MCP servers (by id) the internal chat may call for real; others: mocks only.
+    live_tool_ids: tuple[str, ...] = ()
+    # The publish gate: the test suite must pass on exactly the reviewed Draft revision.
+    require_passing_tests: bool = False
 
 
 @dataclass(frozen=True)

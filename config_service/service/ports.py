@@ -25,6 +25,7 @@ from config_service.domain.model import (
     Version,
     Workspace,
 )
+from config_service.domain.testcases import CaseResultRow, TestCase, TestRun
 
 Manifest = dict[Key, str]  # (kind, id) -> entity content hash
 
@@ -107,6 +108,37 @@ class Repository(abc.ABC):
     @abc.abstractmethod
     async def list_channels(self, workspace_id: str, after: str = "",
                             limit: int | None = None) -> list[Channel]: ...
+
+    # test cases and runs (live data)
+    @abc.abstractmethod
+    async def add_test_case(self, case: TestCase) -> None: ...
+    @abc.abstractmethod
+    async def get_test_case(self, workspace_id: str, test_case_id: str,
+                            ) -> TestCase | None: ...
+    @abc.abstractmethod
+    async def save_test_case(self, case: TestCase) -> None: ...
+    @abc.abstractmethod
+    async def delete_test_case(self, workspace_id: str, test_case_id: str) -> None: ...
+    @abc.abstractmethod
+    async def list_test_cases(self, workspace_id: str, after: str = "",
+                              limit: int | None = None) -> list[TestCase]: ...
+    @abc.abstractmethod
+    async def count_test_cases(self, workspace_id: str) -> int: ...
+    @abc.abstractmethod
+    async def test_case_etags(self, workspace_id: str) -> dict[str, str]: ...
+    @abc.abstractmethod
+    async def add_test_run(self, run: TestRun) -> int:
+        """Store the run with its case results; its storage sequence number."""
+    @abc.abstractmethod
+    async def get_test_run(self, workspace_id: str, test_run_id: str) -> TestRun | None: ...
+    @abc.abstractmethod
+    async def list_test_runs(self, workspace_id: str, before: int, limit: int,
+                             ) -> list[TestRun]:
+        """Newest first, without their case results."""
+    @abc.abstractmethod
+    async def draft_case_results(self, workspace_id: str, draft_revision: int,
+                                 ) -> tuple[int, list[CaseResultRow]]:
+        """How many runs are stored on that Draft revision, and their case results."""
 
 
     # access: API keys and the audit log

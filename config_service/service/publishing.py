@@ -33,6 +33,7 @@ from config_service.service.common import (
 )
 from config_service.service.ports import Announcer, Manifest, UnitOfWork, UnitOfWorkFactory
 from config_service.service.restore import replace_draft
+from config_service.service.suite_gate import require_passing_tests
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ async def _new_version(uow: UnitOfWork, ws: Workspace, req: PublishRequest, mani
                            f"publish again (first: {violations[0].field}: "
                            f"{violations[0].description})", violations=violations)
     if origin == OriginType.DRAFT:
+        await require_passing_tests(uow.repo, ws)  # the one-step rollback is not gated
         await _two_person_rule(uow, ws, req, previous, manifest)
         restored_from = await _restored_from(uow, ws, manifest)
         if restored_from:

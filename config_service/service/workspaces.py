@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 from agentconfig.errors import AlreadyExists, invalid
 from config_service.domain import limits as L
 from config_service.domain.auth import current_principal
@@ -49,14 +51,45 @@ async def list_workspaces(uowf: UnitOfWorkFactory, size: int, token: str,
     return rows, paging.encode(rows[-1].id, ["workspaces"]) if more else ""
 
 
-async def update_settings(uowf: UnitOfWorkFactory, workspace_id: str,
-                          two_person_rule: bool) -> Workspace:
+@dataclass(frozen=True)
+class Settings:
+    """The whole of a workspace's settings: an update replaces every one of them."""
+
+    two_person_rule: bool = False
+    live_tool_ids: tuple[str, ...] = ()
+    require_passing_tests: bool = False
+
+
+def _check_settings(settings: Settings) -> None:
+    ids = settings.live_tool_ids
+    if len(ids) > L.MAX_LIVE_TOOLS:
+        raise invalid("settings.live_tool_ids", f"has {len(ids)} items; the limit is "
+                      f"{L.MAX_LIVE_TOOLS}", "TOO_MANY")
+    for i, tool_id in enumerate(ids):
+        if not L.ENTITY_ID.match(tool_id):
+            raise invalid(f"settings.live_tool_ids[{i}]", f"{tool_id!r} is not a tool or MCP "
+                          "server id", "BAD_ID")
+        if tool_id in ids[:i]:
+            raise invalid(f"settings.live_tool_ids[{i}]", f"{tool_id!r} is listed twice",
+                          "DUPLICATE")
+
+
+async def update_settings(uowf: UnitOfWorkFactory, workspace_id: str, settings: Settings,
+                          ) -> Workspace:
+    """Audited with what changed (settings that stay as they were are not repeated)."""
+    _check_settings(settings)
     async with uowf() as uow:
         ws = await workspace(uow.repo, workspace_id, lock=True)
-        if ws.two_person_rule != two_person_rule:
-            ws.two_person_rule = two_person_rule
+        changed: dict[str, object] = {
+            name: value for name, value in asdict(settings).items()
+            if getattr(ws, name) != value}
+        if changed:
+            ws.two_person_rule = settings.two_person_rule
+            ws.live_tool_ids = settings.live_tool_ids
+            ws.require_passing_tests = settings.require_passing_tests
             await uow.repo.save_workspace(ws)
             await audit.record(uow.repo, ws.id, "workspace.settings", ws.id,
-                               {"two_person_rule": two_person_rule})
+                               {k: list(v) if isinstance(v, tuple) else v
+                                for k, v in changed.items()})
             await uow.commit()
         return ws

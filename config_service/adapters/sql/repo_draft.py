@@ -36,7 +36,9 @@ class DraftStore(SqlBase):
                 "draft_revision": ws.draft_revision, "production_version":
                 ws.production_version, "latest_version": ws.latest_version,
                 "base_version": ws.base_version, "draft_updated_at": ws.draft_updated_at,
-                "draft_updated_by": ws.draft_updated_by, "two_person_rule": ws.two_person_rule}
+                "draft_updated_by": ws.draft_updated_by, "two_person_rule": ws.two_person_rule,
+                "live_tool_ids": json.dumps(list(ws.live_tool_ids)),
+                "require_passing_tests": ws.require_passing_tests}
 
     async def get_workspace(self, workspace_id: str) -> Workspace | None:
         row = await self._row(select(t.workspaces).where(t.workspaces.c.id == workspace_id))

@@ -31,7 +31,9 @@ def workspace_from(row: RowMapping) -> Workspace:
     return Workspace(row["id"], row["display_name"], utc(row["created_at"]),  # type: ignore[arg-type]
                      row["draft_revision"], row["production_version"], row["latest_version"],
                      utc(row["draft_updated_at"]), row["draft_updated_by"],
-                     row["base_version"], bool(row["two_person_rule"]))
+                     row["base_version"], bool(row["two_person_rule"]),
+                     tuple(json.loads(row["live_tool_ids"])),
+                     bool(row["require_passing_tests"]))
 
 
 def key_from(row: RowMapping) -> ApiKeyRecord:

@@ -37,6 +37,8 @@ workspaces = Table(
     Column("draft_updated_at", TS),
     Column("draft_updated_by", String(200), nullable=False),
     Column("two_person_rule", Boolean, nullable=False, server_default=false()),
+    Column("live_tool_ids", Text, nullable=False, server_default="[]"),  # JSON list
+    Column("require_passing_tests", Boolean, nullable=False, server_default=false()),
 )
 
 entity_blobs = Table(
@@ -160,4 +162,49 @@ audit_events = Table(
     Column("details", Text, nullable=False),
     Column("peer", String(200), nullable=False),
     Index("ix_audit_events_ws", "workspace_id", "event_id"),
+)
+
+# test cases and runs (live data; migration 0004 says why runs are split in two tables)
+test_cases = Table(
+    "test_cases", metadata,
+    Column("workspace_id", ID, primary_key=True),
+    Column("test_case_id", ID, primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("target_kind", String(32), nullable=False),
+    Column("target_id", ID, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("etag", String(64), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("updated_by", String(300), nullable=False),
+)
+
+test_runs = Table(
+    "test_runs", metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("workspace_id", ID, nullable=False),
+    Column("test_run_id", String(32), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("draft_revision", BigInteger, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("passed_count", Integer, nullable=False),
+    Column("failed_count", Integer, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("created_by", String(300), nullable=False),
+    UniqueConstraint("workspace_id", "test_run_id", name="uq_test_runs_id"),
+    Index("ix_test_runs_ws", "workspace_id", "seq"),
+    Index("ix_test_runs_revision", "workspace_id", "source", "draft_revision"),
+)
+
+test_run_cases = Table(
+    "test_run_cases", metadata,
+    Column("run_seq", BigInteger, primary_key=True),
+    Column("test_case_id", ID, primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("test_case_etag", String(64), nullable=False),
+    Column("passed", Boolean, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("turns", Text, nullable=False),  # JSON: TurnResult list, proto3 JSON mapping
 )
