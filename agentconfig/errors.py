@@ -12,7 +12,7 @@ gRPC, and ``agentconfig.rpc_status`` maps each class to a status code in one pla
     ├── PermissionDenied
     ├── Unauthenticated
     ├── ResourceExhausted        a limit was reached
-    └── Unavailable              a dependency is down; retry later
+    └── Unavailable              a dependency is down; retry later (RetryInfo)
 """
 
 from __future__ import annotations
@@ -90,7 +90,18 @@ class ResourceExhausted(AgentConfigError):
 
 
 class Unavailable(AgentConfigError):
+    """A dependency (database, Redis, the config service) cannot answer now; the request
+    itself was fine, so the same request may be sent again. ``retry_after_seconds``, when the
+    raiser knows one, is sent as google.rpc.RetryInfo so clients wait that long instead of
+    guessing."""
+
     reason = "UNAVAILABLE"
+
+    def __init__(self, message: str, *, reason: str | None = None,
+                 metadata: Mapping[str, str] | None = None,
+                 retry_after_seconds: float | None = None) -> None:
+        super().__init__(message, reason=reason, metadata=metadata)
+        self.retry_after_seconds = retry_after_seconds
 
 
 def invalid(field: str, description: str, reason: str = "INVALID") -> InvalidArgument:

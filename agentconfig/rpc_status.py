@@ -1,5 +1,6 @@
 """The one mapping from the error hierarchy to gRPC status codes, with google.rpc details
-(ErrorInfo always; BadRequest when there are field violations). The one interceptor
+(ErrorInfo always; BadRequest when there are field violations; RetryInfo when an
+Unavailable knows how long to wait). The one interceptor
 (agentconfig.interceptors.CallPipeline) applies it, so servicers simply raise. A request
 body that does not parse as the method's message is the caller's mistake too:
 INVALID_ARGUMENT, reason MALFORMED_REQUEST (gRPC's own answer would be UNKNOWN with the
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -57,6 +58,10 @@ def to_status(error: errors.AgentConfigError) -> grpc.Status:
             for v in error.violations
         ])
         details.append(_pack(bad))
+    if isinstance(error, errors.Unavailable) and error.retry_after_seconds:
+        delay = duration_pb2.Duration()
+        delay.FromNanoseconds(round(error.retry_after_seconds * 1e9))
+        details.append(_pack(error_details_pb2.RetryInfo(retry_delay=delay)))
     status = status_pb2.Status(code=getattr(code_pb2, code.name), message=error.message,
                                details=details)
     return rpc_status.to_status(status)

@@ -131,3 +131,19 @@ def test_log_lines_are_json_whatever_the_message() -> None:
     line = JsonFormatter().format(record)
     assert "\n" not in line
     assert json.loads(line)["msg"] == 'say "hi"\nthen bye'
+
+
+def test_unavailable_carries_a_retry_hint_when_it_knows_one() -> None:
+    error = errors.Unavailable("the database (postgres) is unavailable",
+                               reason="DATABASE_UNAVAILABLE",
+                               metadata={"dependency": "postgres"}, retry_after_seconds=1.5)
+    proto = _details(to_status(error))
+    assert proto.code == code_pb2.UNAVAILABLE
+    info, retry = error_details_pb2.ErrorInfo(), error_details_pb2.RetryInfo()
+    assert len(proto.details) == 2
+    assert proto.details[0].Unpack(info) and proto.details[1].Unpack(retry)
+    assert (info.reason, dict(info.metadata)) == ("DATABASE_UNAVAILABLE",
+                                                  {"dependency": "postgres"})
+    assert retry.retry_delay.ToTimedelta().total_seconds() == 1.5
+    # without a hint (the raiser does not know one) there is no RetryInfo
+    assert len(_details(to_status(errors.Unavailable("down"))).details) == 1
