@@ -17,19 +17,22 @@ from runtime_service.adapters.disk_cache import DiskSnapshotCache
 from runtime_service.adapters.disk_keys import DiskKeyArchive
 from runtime_service.adapters.notifications import BusNotifications, RedisNotifications
 from runtime_service.adapters.recorder import NullRecorder, SqlRecorder
-from runtime_service.adapters.responders import (
-    DeterministicResponder,
-    OpenAICompatibleResponder,
-)
 from runtime_service.api.authz import RuntimeAuthInterceptor
 from runtime_service.api.servicer import RuntimeServicer
 from runtime_service.service.chat import ChatService
 from runtime_service.service.conversations import Conversations
 from runtime_service.service.keys import KeyCache
 from runtime_service.service.loader import Loader
-from runtime_service.service.ports import Notifications, Recorder, Responder
+from runtime_service.service.ports import Notifications, Recorder
 from runtime_service.service.store import Store
 from runtime_service.settings import RuntimeSettings
+from runtime_service.simulator.adapters.http_tools import HttpToolCaller
+from runtime_service.simulator.adapters.mcp_sdk import SdkMcpClient
+from runtime_service.simulator.adapters.openai import OpenAICompatibleResponder
+from runtime_service.simulator.adapters.responders import DeterministicResponder
+from runtime_service.simulator.egress import Egress
+from runtime_service.simulator.ports import Responder
+from runtime_service.simulator.sessions import ChatSessions
 
 
 @dataclass
@@ -94,7 +97,14 @@ def bootstrap(settings: RuntimeSettings, bus: InProcessBus | None = None) -> Run
                     reconcile_seconds=settings.reconcile_seconds,
                     report_seconds=settings.report_seconds,
                     channel_refresh_seconds=settings.channel_refresh_seconds)
-    chat = ChatService(config, _responder(settings), recorder)
+    chat = ChatService(
+        config, _responder(settings), recorder,
+        tools=HttpToolCaller(settings.tool_timeout_seconds),
+        mcp=SdkMcpClient(settings.mcp_timeout_seconds),
+        egress=Egress.parse(settings.simulator_hosts),
+        sessions=ChatSessions(settings.chat_idle_seconds, settings.chat_conversations,
+                              settings.chat_history_turns),
+        history_chars=settings.chat_history_chars)
     hooks: list[BeforeCall] = []
     keys = None
     if settings.auth_required:

@@ -36,6 +36,17 @@ class RuntimeSettings(BaseSettings):
     # Per-workspace overrides: "ws-a=latest,ws-b=pinned".
     conversation_policies: str = ""
     responder: str = "deterministic"  # or "openai"
+    # The internal chat as a simulator (docs/api.md, Chat): what the model sees of a
+    # conversation, how long a chat conversation lives in this replica's memory, how long
+    # an MCP server (listing or call) and a live HTTP tool without timeout_ms may take, and
+    # the hosts the simulator may contact at all (shell patterns; "*": any).
+    chat_history_turns: int = 20
+    chat_history_chars: int = 16_000
+    chat_conversations: int = 10_000
+    chat_idle_seconds: float = 1800.0
+    mcp_timeout_seconds: float = 5.0
+    tool_timeout_seconds: float = 10.0
+    simulator_hosts: str = "localhost,127.0.0.1,::1"
     openai_base_url: str = "http://127.0.0.1:8000/v1"
     openai_api_key: str = ""
     openai_model: str = ""

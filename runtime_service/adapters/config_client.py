@@ -18,7 +18,7 @@ from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from agentconfig.v1 import entities_pb2 as pb
 from runtime_service.domain.access import KeyInfo
-from runtime_service.service.ports import ChannelBinding, ConfigSource
+from runtime_service.service.ports import ChannelBinding, ConfigSource, WorkspaceSettings
 
 T = TypeVar("T")
 
@@ -126,6 +126,11 @@ class GrpcConfigSource(ConfigSource):
                        record.expire_time.ToDatetime(UTC) if record.HasField("expire_time")
                        else None, record.HasField("revoke_time"),
                        frozenset(record.channel_ids))
+
+    async def workspace_settings(self, workspace_id: str) -> WorkspaceSettings:
+        found: Any = await self._call(self._stub.GetWorkspace, cpb.GetWorkspaceRequest(
+            workspace_id=workspace_id))
+        return WorkspaceSettings(frozenset(found.workspace.settings.live_tool_ids))
 
     async def close(self) -> None:
         await self._channel.close()

@@ -4,7 +4,7 @@
 |--------------------------------------------------|--------------------------------------|
 | ResolveChannel                                   | channel keys (their channels), viewer+ |
 | ResolveAgent, GetProductionSnapshot, WatchProduction | unrestricted channel keys, viewer+ |
-| Chat (Draft or any version)                      | editor+ (never a channel key)        |
+| Chat, StreamChat (Draft or any version)          | editor+ (never a channel key)        |
 | GetReplicaStatus                                 | any valid key, the service credential |
 """
 
@@ -59,7 +59,7 @@ def check_method(method: str, caller: Caller) -> None:
         return
     if method == "GetReplicaStatus":
         return
-    if method == "Chat":
+    if method in ("Chat", "StreamChat"):
         if RANK.get(caller.role, 0) < RANK["editor"]:
             raise _deny(method, "the editor role")
         return

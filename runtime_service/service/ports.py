@@ -21,6 +21,14 @@ class ChannelBinding:
     target_id: str
 
 
+@dataclass(frozen=True)
+class WorkspaceSettings:
+    """What the runtime reads of a workspace's settings (live data, read per use)."""
+
+    # Tool ids and MCP server ids the internal chat may call for real (default: none).
+    live_tool_ids: frozenset[str] = frozenset()
+
+
 class ConfigSource(abc.ABC):
     """The config service, reached over gRPC. Errors are agentconfig.errors: NotFound for
     an unknown workspace or version, Unavailable when it cannot be reached."""
@@ -36,6 +44,9 @@ class ConfigSource(abc.ABC):
     @abc.abstractmethod
     async def key(self, key_id: str) -> KeyInfo:
         """An API key's record (NotFound when there is none)."""
+    async def workspace_settings(self, workspace_id: str) -> WorkspaceSettings:
+        """The workspace's settings; a source that cannot tell allows nothing live."""
+        return WorkspaceSettings()
     async def reconnect(self) -> None:
         """Called after calls failed: renew the connection if it is waiting out a backoff."""
         return None
@@ -103,14 +114,6 @@ class KeyArchive(abc.ABC):
     @abc.abstractmethod
     def load(self) -> list[VerifiedKey]:
         """The kept records, or none when the copy is missing or does not verify."""
-
-
-class Responder(abc.ABC):
-    """Produces the internal chat's reply from the resolved configuration."""
-
-    @abc.abstractmethod
-    async def reply(self, agent: rpb.ResolvedAgent, message: str,
-                    context: rpb.ConversationContext) -> str: ...
 
 
 @dataclass(frozen=True)
