@@ -31,7 +31,7 @@ async def list_events(uowf: UnitOfWorkFactory, workspace_id: str, size: int, tok
     limit = paging.page_size(size)
     query = ["audit", workspace_id]
     cursor = paging.offset(token, query)
-    async with uowf() as uow:
+    async with uowf(read_only=True) as uow:
         ws = await workspace(uow.repo, workspace_id)
         rows = await uow.repo.list_audit(ws.id, cursor, limit + 1)
     more = len(rows) > limit

@@ -105,7 +105,7 @@ def _check_etag(channel: Channel, etag: str, field: str) -> None:
 
 
 async def get_channel(uowf: UnitOfWorkFactory, workspace_id: str, channel_id: str) -> Channel:
-    async with uowf() as uow:
+    async with uowf(read_only=True) as uow:
         ws = await workspace(uow.repo, workspace_id)
         return await _existing(uow.repo, ws, channel_id)
 
@@ -145,7 +145,7 @@ async def list_channels(uowf: UnitOfWorkFactory, workspace_id: str, size: int, t
     limit = paging.page_size(size)
     query = ["channels", workspace_id]
     cursor = paging.after_id(token, query)
-    async with uowf() as uow:
+    async with uowf(read_only=True) as uow:
         ws = await workspace(uow.repo, workspace_id)
         rows = await uow.repo.list_channels(ws.id, cursor, limit + 1)
     more = len(rows) > limit

@@ -86,14 +86,14 @@ async def delete_entity(uowf: UnitOfWorkFactory, workspace_id: str, key: Key, et
 
 
 async def get_draft(uowf: UnitOfWorkFactory, workspace_id: str) -> tuple[Workspace, int]:
-    async with uowf() as uow:
+    async with uowf(read_only=True) as uow:
         ws = await workspace(uow.repo, workspace_id)
         return ws, await uow.repo.count_draft_entities(ws.id)
 
 
 async def get_entity(uowf: UnitOfWorkFactory, workspace_id: str, key: Key,
                      ) -> tuple[DraftEntity, int]:
-    async with uowf() as uow:
+    async with uowf(read_only=True) as uow:
         ws = await workspace(uow.repo, workspace_id)
         found = await uow.repo.draft_entity(ws.id, key)
         if found is None:
@@ -106,7 +106,7 @@ async def list_entities(uowf: UnitOfWorkFactory, workspace_id: str, kind: str | 
     limit = paging.page_size(size)
     query = ["draft", workspace_id, kind]
     after = paging.after_key(token, query)
-    async with uowf() as uow:
+    async with uowf(read_only=True) as uow:
         ws = await workspace(uow.repo, workspace_id)
         rows = await uow.repo.draft_entities(ws.id, kind, after, limit + 1)
         more = len(rows) > limit
@@ -117,7 +117,7 @@ async def list_entities(uowf: UnitOfWorkFactory, workspace_id: str, kind: str | 
 
 async def validate(uowf: UnitOfWorkFactory, workspace_id: str,
                    ) -> tuple[list[FieldViolation], int]:
-    async with uowf() as uow:
+    async with uowf(read_only=True) as uow:
         ws = await workspace(uow.repo, workspace_id)
         specs = await specs_of(uow.repo, await uow.repo.draft_manifest(ws.id))
         channels = await uow.repo.list_channels(ws.id)

@@ -26,7 +26,7 @@ async def list_versions(uowf: UnitOfWorkFactory, workspace_id: str, size: int, t
     limit = paging.page_size(size)
     query = ["versions", workspace_id]
     cursor = paging.before_number(token, query)
-    async with uowf() as uow:
+    async with uowf(read_only=True) as uow:
         ws = await workspace(uow.repo, workspace_id)
         before = cursor if cursor is not None else ws.latest_version + 1
         rows = await uow.repo.list_versions(ws.id, before, limit)
@@ -54,13 +54,13 @@ async def _read(repo: Repository, ws: Workspace, number: int, full: bool,
 
 async def get_version(uowf: UnitOfWorkFactory, workspace_id: str, number: int, full: bool,
                       ) -> tuple[Version, Snapshot | None]:
-    async with uowf() as uow:
+    async with uowf(read_only=True) as uow:
         return await _read(uow.repo, await workspace(uow.repo, workspace_id), number, full)
 
 
 async def get_production(uowf: UnitOfWorkFactory, workspace_id: str, full: bool,
                          ) -> tuple[Version, Snapshot | None]:
-    async with uowf() as uow:
+    async with uowf(read_only=True) as uow:
         ws = await workspace(uow.repo, workspace_id)
         if not ws.production_version:
             raise NotFound(f"workspace {ws.id!r} has no production version yet: publish "
@@ -69,7 +69,7 @@ async def get_production(uowf: UnitOfWorkFactory, workspace_id: str, full: bool,
 
 
 async def draft_snapshot(uowf: UnitOfWorkFactory, workspace_id: str) -> Snapshot:
-    async with uowf() as uow:
+    async with uowf(read_only=True) as uow:
         ws = await workspace(uow.repo, workspace_id)
         manifest = await uow.repo.draft_manifest(ws.id)
         return await snapshot_of(uow.repo, ws.id, manifest, draft_revision=ws.draft_revision)
@@ -84,7 +84,7 @@ async def _diff(repo: Repository, ws: Workspace, old: Manifest, new: Manifest,
 
 async def diff_draft(uowf: UnitOfWorkFactory, workspace_id: str,
                      ) -> tuple[list[EntityDiff], Workspace, Manifest, Manifest]:
-    async with uowf() as uow:
+    async with uowf(read_only=True) as uow:
         ws = await workspace(uow.repo, workspace_id)
         old = await production_manifest(uow.repo, ws)
         new = await uow.repo.draft_manifest(ws.id)
@@ -93,7 +93,7 @@ async def diff_draft(uowf: UnitOfWorkFactory, workspace_id: str,
 
 async def diff_versions(uowf: UnitOfWorkFactory, workspace_id: str, a: int, b: int,
                         ) -> tuple[list[EntityDiff], Manifest, Manifest]:
-    async with uowf() as uow:
+    async with uowf(read_only=True) as uow:
         ws = await workspace(uow.repo, workspace_id)
         await version_or_404(uow.repo, ws, a, "from_version")
         await version_or_404(uow.repo, ws, b, "to_version")
@@ -132,7 +132,7 @@ async def list_backups(uowf: UnitOfWorkFactory, workspace_id: str, size: int, to
     limit = paging.page_size(size)
     query = ["backups", workspace_id]
     offset = paging.offset(token, query)
-    async with uowf() as uow:
+    async with uowf(read_only=True) as uow:
         ws = await workspace(uow.repo, workspace_id)
         rows = await uow.repo.list_backups(ws.id, offset, limit + 1)
         more = len(rows) > limit

@@ -54,7 +54,7 @@ async def list_keys(uowf: UnitOfWorkFactory, workspace_id: str, size: int, token
     limit = paging.page_size(size)
     query = ["keys", workspace_id]
     offset = paging.offset(token, query)
-    async with uowf() as uow:
+    async with uowf(read_only=True) as uow:
         ws = await workspace(uow.repo, workspace_id)
         rows = await uow.repo.list_keys(ws.id, offset, limit + 1)
     more = len(rows) > limit
@@ -82,7 +82,7 @@ async def revoke_key(uowf: UnitOfWorkFactory, announcer: KeysAnnouncer, workspac
 async def introspect(uowf: UnitOfWorkFactory, key_id: str) -> ApiKeyRecord:
     if not key_id:
         raise invalid("key_id", "is required", "REQUIRED")
-    async with uowf() as uow:
+    async with uowf(read_only=True) as uow:
         found = await uow.repo.get_key(key_id)
     if found is None:
         raise NotFound(f"API key {key_id!r} not found", reason="KEY_NOT_FOUND")
@@ -94,7 +94,7 @@ async def authenticate(uowf: UnitOfWorkFactory, presented: str) -> Principal:
     message whatever the cause, so probing learns nothing."""
     parts = split_key(presented)
     if parts is not None:
-        async with uowf() as uow:
+        async with uowf(read_only=True) as uow:
             found = await uow.repo.get_key(parts[0])
         if found is not None and secret_matches(parts[1], found.secret_sha256) \
                 and found.usable(now()):

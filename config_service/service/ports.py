@@ -176,7 +176,10 @@ class UnitOfWork(abc.ABC):
 
 class UnitOfWorkFactory(abc.ABC):
     @abc.abstractmethod
-    def __call__(self) -> UnitOfWork: ...
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        """A new unit of work. ``read_only=True`` for one that only reads: every read in it
+        sees one consistent snapshot, so a Draft revision or etag it returns belongs to the
+        content it returns, whatever editors commit meanwhile."""
 
 
 class Announcer(abc.ABC):

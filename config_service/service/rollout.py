@@ -34,7 +34,7 @@ def _when(value: object) -> datetime:
 
 async def rollout_status(uowf: UnitOfWorkFactory, reader: RolloutReader, workspace_id: str,
                          ) -> Rollout:
-    async with uowf() as uow:
+    async with uowf(read_only=True) as uow:
         ws = await workspace(uow.repo, workspace_id)
     replicas = [Replica(str(r["replica_id"]), int(r["version"]),  # type: ignore[call-overload]
                         str(r["content_hash"]), _when(r["load_time"]), _when(r["report_time"]))

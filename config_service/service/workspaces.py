@@ -31,7 +31,7 @@ async def create_workspace(uowf: UnitOfWorkFactory, workspace_id: str, display_n
 
 
 async def get_workspace(uowf: UnitOfWorkFactory, workspace_id: str) -> Workspace:
-    async with uowf() as uow:
+    async with uowf(read_only=True) as uow:
         return await workspace(uow.repo, workspace_id)
 
 
@@ -40,7 +40,7 @@ async def list_workspaces(uowf: UnitOfWorkFactory, size: int, token: str,
     limit = paging.page_size(size)
     cursor = paging.after_id(token, ["workspaces"])
     principal = current_principal.get()
-    async with uowf() as uow:
+    async with uowf(read_only=True) as uow:
         if principal.workspace_id is not None:  # a key sees its own workspace only
             own = await uow.repo.get_workspace(principal.workspace_id)
             rows = [own] if own is not None and own.id > cursor else []

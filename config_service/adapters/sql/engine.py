@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+READ_ONLY = "agentconfig_read_only"  # execution option of a unit of work that only reads
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -20,16 +22,38 @@ def make_engine(url: str) -> AsyncEngine:
         # failing with "database is locked") keeps the embedded mode's writers serialised.
         engine = create_async_engine(url, poolclass=AsyncAdaptedQueuePool, pool_size=1,
                                      max_overflow=0, pool_timeout=30)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
-    cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
+def read_only_options(engine: AsyncEngine) -> dict[str, Any]:
+    """Execution options for a unit of work that only reads: all its statements see one
+    snapshot, so a revision it reads belongs to the content it reads with it. Postgres:
+    REPEATABLE READ, READ ONLY (READ COMMITTED would give each statement a newer snapshot).
+    SQLite: a deferred BEGIN (see ``_sqlite_begin``)."""
+    if engine.dialect.name == "postgresql":
+        return {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+    return {READ_ONLY: True}
+
+
+def _sqlite_connect(dbapi_conn: Any, _record: object) -> None:
+    # The driver's legacy transaction handling starts a transaction only before an INSERT,
+    # UPDATE or DELETE, so each SELECT would read on its own: take BEGIN over (below).
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Every transaction really begins: a reader's statements share one WAL snapshot from
+    its first read; a writer takes the write lock at once (IMMEDIATE), the SQLite form of
+    the workspace lock, instead of failing to upgrade a read lock later."""
+    read_only = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
 def alembic_config() -> Config:
