@@ -10,6 +10,8 @@ import json
 import logging
 
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from agentconfig.bus import (
     CHANNELS_CHANNEL,
@@ -21,9 +23,11 @@ from agentconfig.bus import (
     InProcessBus,
     ProductionMove,
 )
+from agentconfig.errors import Unavailable
 from config_service.service.ports import ChannelsAnnouncer, KeysAnnouncer, RolloutReader
 
 log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 1.0
 
 
 # Set the pointer only if it moves forward, then notify (always: a redelivered outbox row
@@ -40,6 +44,14 @@ return current
 
 def redis_client(url: str) -> aioredis.Redis:
     return aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
+def redis_unavailable(exc: Exception) -> Unavailable:
+    """What a caller waiting on Redis gets when it is down or does not answer in time."""
+    return Unavailable(f"Redis cannot be reached or did not answer in time "
+                       f"({type(exc).__name__}); retry shortly", reason="REDIS_UNAVAILABLE",
+                       metadata={"dependency": "redis"},
+                       retry_after_seconds=RETRY_AFTER_SECONDS)
 
 
 class Publisher(ChannelsAnnouncer, KeysAnnouncer):
@@ -90,11 +102,16 @@ class RedisRolloutReader(RolloutReader):
 
     async def reports(self, workspace_id: str) -> list[dict[str, object]]:
         """The live reports: replicas in the workspace's index whose report has not expired
-        (an expired one has no value left and is skipped)."""
-        replicas = await self._client.zrange(ROLLOUT_INDEX.format(workspace_id), 0, -1)
-        keys = [ROLLOUT_KEY.format(workspace_id, r.decode() if isinstance(r, bytes) else r)
-                for r in replicas]
-        values = await self._client.mget(keys) if keys else []
+        (an expired one has no value left and is skipped). The caller waits on this, so
+        Redis being down or slow is Unavailable (REDIS_UNAVAILABLE), not a bug."""
+        try:
+            replicas = await self._client.zrange(ROLLOUT_INDEX.format(workspace_id), 0, -1)
+            keys = [ROLLOUT_KEY.format(workspace_id, r.decode() if isinstance(r, bytes) else r)
+                    for r in replicas]
+            values = await self._client.mget(keys) if keys else []
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            log.warning("redis unavailable: %r", exc)
+            raise redis_unavailable(exc) from exc
         return [json.loads(v) for v in values if v]
 
 

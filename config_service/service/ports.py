@@ -159,6 +159,9 @@ class Repository(abc.ABC):
 
 
 class UnitOfWork(abc.ABC):
+    """A store that is down or does not answer in time comes out of it as ``Unavailable``
+    (the adapter translates), so use cases never handle a driver's exceptions."""
+
     repo: Repository
 
     async def __aenter__(self) -> Self:

@@ -93,6 +93,25 @@ class PostgresServer:
                        capture_output=True)
         shutil.rmtree(self.root, ignore_errors=True)
 
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server but keep its data, as an outage does (``stop`` deletes it):
+        ``fast`` ends sessions cleanly, ``immediate`` is a crash, ``smart`` waits for them
+        while refusing new connections ("the database system is shutting down")."""
+        command = [*self._as_owner(), str(postgres_bin() / "pg_ctl"), "-D",
+                   str(self.root / "data"), "-m", mode, "stop"]
+        if mode == "smart":  # returns at once; the server goes when its sessions have
+            command.append("--no-wait")
+        subprocess.run(command, check=True, capture_output=True)
+
+    def resume(self) -> None:
+        """Start a halted server again: same data, same port, same options (``pg_ctl
+        restart`` reuses the options of the last start, kept in postmaster.opts, and first
+        ends a server still shutting down)."""
+        subprocess.run([*self._as_owner(), str(postgres_bin() / "pg_ctl"), "-D",
+                        str(self.root / "data"), "-l", str(self.root / "log"), "-w",
+                        "restart"], check=True, capture_output=True)
+        _wait_for_port(self.port, 20)
+
 
 @dataclass
 class RedisServer:
