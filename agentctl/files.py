@@ -25,6 +25,7 @@ from agentctl.entities import (
 from agentctl.errors import Invalid
 
 SUFFIXES = (".yaml", ".yml")
+TEST_CASE_KINDS = ("test-case", "test_case", "testcase", "test-cases", "test_cases")
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,14 @@ def _load_file(path: Path) -> list[Source]:
         at = f" (line {mark.line + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise Invalid(f"{where}{at}: not valid YAML: {problem}") from None
-    return [_source(where, i, doc) for i, doc in enumerate(documents) if doc is not None]
+    # test cases may sit beside the entities (`agentctl test apply -f` reads those)
+    return [_source(where, i, doc) for i, doc in enumerate(documents)
+            if doc is not None and not is_test_case(doc)]
+
+
+def is_test_case(doc: Any) -> bool:
+    """A test-case document (agentctl/testfiles.py), not an entity."""
+    return isinstance(doc, dict) and str(doc.get("kind", "")).strip().lower() in TEST_CASE_KINDS
 
 
 def _source(where: str, index: int, doc: Any) -> Source:

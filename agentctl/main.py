@@ -24,6 +24,7 @@ from agentctl.commands import (
     keys,
     publishing,
     status,
+    tests,
     versions,
     workspace,
 )
@@ -110,6 +111,7 @@ app.add_typer(workspace.app, name="workspace")
 app.add_typer(channels.app, name="channels")
 app.add_typer(backups.app, name="backups")
 app.add_typer(keys.app, name="keys")
+app.add_typer(tests.app, name="test")
 draft.register(app)
 versions.register(app)
 publishing.register(app)

@@ -15,16 +15,20 @@ from runtime_service.adapters.config_client import GrpcConfigSource
 from runtime_service.adapters.database import make_engine, migrate
 from runtime_service.adapters.disk_cache import DiskSnapshotCache
 from runtime_service.adapters.disk_keys import DiskKeyArchive
+from runtime_service.adapters.judge import ResponderJudge
 from runtime_service.adapters.notifications import BusNotifications, RedisNotifications
 from runtime_service.adapters.recorder import NullRecorder, SqlRecorder
+from runtime_service.adapters.suite_store import GrpcSuiteStore
 from runtime_service.api.authz import RuntimeAuthInterceptor
 from runtime_service.api.servicer import RuntimeServicer
+from runtime_service.service.case_runner import Judge
 from runtime_service.service.chat import ChatService
 from runtime_service.service.conversations import Conversations
 from runtime_service.service.keys import KeyCache
 from runtime_service.service.loader import Loader
 from runtime_service.service.ports import Notifications, Recorder
 from runtime_service.service.store import Store
+from runtime_service.service.test_runner import TestRunner
 from runtime_service.settings import RuntimeSettings
 from runtime_service.simulator.adapters.http_tools import HttpToolCaller
 from runtime_service.simulator.adapters.mcp_sdk import SdkMcpClient
@@ -78,6 +82,11 @@ def _responder(settings: RuntimeSettings) -> Responder:
     return DeterministicResponder()
 
 
+def _judge(settings: RuntimeSettings) -> Judge | None:
+    """Test criteria are judged by the configured model; the deterministic one has none."""
+    return ResponderJudge(_responder(settings)) if settings.responder == "openai" else None
+
+
 def bootstrap(settings: RuntimeSettings, bus: InProcessBus | None = None) -> RuntimeApp:
     notifications: Notifications
     if settings.redis_url:
@@ -114,4 +123,5 @@ def bootstrap(settings: RuntimeSettings, bus: InProcessBus | None = None) -> Run
         hooks.append(RuntimeAuthInterceptor(keys, settings.service_key,
                                                    settings.operator_key))
     return RuntimeApp(settings, loader, config, recorder,
-                      RuntimeServicer(loader, chat, recorder), hooks, engine, keys)
+                      RuntimeServicer(loader, chat, recorder, tests=TestRunner(
+                          GrpcSuiteStore(config), chat, _judge(settings))), hooks, engine, keys)

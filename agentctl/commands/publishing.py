@@ -14,6 +14,7 @@ from agentconfig.v1 import config_service_pb2 as cpb
 from agentctl import diffview, rollout
 from agentctl.client import Connection
 from agentctl.commands import conn, parse_version
+from agentctl.commands.suite_runs import suite_status
 from agentctl.errors import CliError, Conflict
 from agentctl.output import console, note, say
 
@@ -72,6 +73,7 @@ def publish(ctx: typer.Context,
     c = conn(ctx)
     answer, title = draft_diff(c)
     console.print(diffview.render(answer.diff, title))
+    suite_status(c, answer.draft_revision)  # the latest test run on the Draft, beside it
     if not answer.diff.entries:
         say("Nothing to publish: the Draft matches Production.")
         return

@@ -125,10 +125,13 @@ def _expect(expect: Json, p: str) -> list[FieldViolation]:
                        L.MAX_EXPECTATION_TEXT)
 
 
-def _turn(turn: Json, p: str) -> list[FieldViolation]:
+def _turn(turn: Json, p: str, scripted: bool) -> list[FieldViolation]:
     out = _text(turn.get("user_message", ""), f"{p}user_message", L.MAX_TEST_MESSAGE,
                 required=True)
     out += _context(turn.get("context", {}), f"{p}context.")
+    if scripted and not turn.get("script", {}).get("moves"):
+        out.append(violation(f"{p}script.moves", "is required: with the scripted responder "
+                             "the case says what the model does in each turn", "REQUIRED"))
     out += _script(turn.get("script", {}), f"{p}script.")
     return out + _expect(turn.get("expect", {}), f"{p}expect.")
 
@@ -164,7 +167,7 @@ def check_case(body: CaseBody, p: str = "test_case.") -> list[FieldViolation]:
         out.append(violation(f"{p}turns", "needs at least one turn", "REQUIRED"))
     out += _count(list(body.turns), f"{p}turns", L.MAX_TEST_TURNS)
     for i, turn in enumerate(body.turns[:L.MAX_TEST_TURNS]):
-        out += _turn(turn, f"{p}turns[{i}].")
+        out += _turn(turn, f"{p}turns[{i}].", body.responder == "scripted")
     out += _mocks(body.mocks, p)
     size = len(canonical_json(body.as_json()).encode())
     if size > L.MAX_TEST_CASE_BYTES:

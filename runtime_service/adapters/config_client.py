@@ -88,6 +88,12 @@ class GrpcConfigSource(ConfigSource):
         except grpc.aio.AioRpcError as exc:
             raise _translate(exc) from None
 
+    async def call_as(self, method: str, request: Any, caller: Sequence[tuple[str, str]],
+                      seconds: float) -> Any:
+        """A call presenting someone else's credential (RunTests forwards its caller's);
+        failures are raised as they are, for the caller to read (suite_store.py)."""
+        return await getattr(self._stub, method)(request, metadata=caller, timeout=seconds)
+
     async def production(self, workspace_id: str) -> pb.Snapshot:
         response = await self._call(self._stub.GetProduction, cpb.GetProductionRequest(
             workspace_id=workspace_id, view=cpb.VERSION_VIEW_FULL))

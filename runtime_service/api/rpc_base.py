@@ -18,6 +18,7 @@ from runtime_service.service.chat import ChatService
 from runtime_service.service.loader import Loader
 from runtime_service.service.ports import Recorder
 from runtime_service.service.store import WorkspaceState
+from runtime_service.service.test_runner import TestRunner
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
 
@@ -48,8 +49,10 @@ def ts(value: datetime) -> timestamp_pb2.Timestamp:
 
 
 class RpcBase:
-    def __init__(self, loader: Loader, chat: ChatService, recorder: Recorder) -> None:
+    def __init__(self, loader: Loader, chat: ChatService, recorder: Recorder, *,
+                 tests: TestRunner | None = None) -> None:
         self._loader = loader
+        self._tests = tests  # RunTests (rpc_tests.py)
         self._chat = chat
         self._recorder = recorder
         self._conversations = loader.conversations

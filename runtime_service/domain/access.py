@@ -5,6 +5,7 @@
 | ResolveChannel                                   | channel keys (their channels), viewer+ |
 | ResolveAgent, GetProductionSnapshot, WatchProduction | unrestricted channel keys, viewer+ |
 | Chat, StreamChat (Draft or any version)          | editor+ (never a channel key)        |
+| RunTests (the caller's key is forwarded)         | editor+ (never a channel key)        |
 | GetReplicaStatus                                 | any valid key, the service credential |
 """
 
@@ -59,7 +60,7 @@ def check_method(method: str, caller: Caller) -> None:
         return
     if method == "GetReplicaStatus":
         return
-    if method in ("Chat", "StreamChat"):
+    if method in ("Chat", "StreamChat", "RunTests"):
         if RANK.get(caller.role, 0) < RANK["editor"]:
             raise _deny(method, "the editor role")
         return

@@ -10,6 +10,7 @@ from datetime import datetime
 from agentconfig.bus import ProductionMove
 from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import runtime_service_pb2 as rpb
+from agentconfig.v1 import testing_pb2 as tpb
 from runtime_service.domain.access import KeyInfo
 
 
@@ -52,6 +53,29 @@ class ConfigSource(abc.ABC):
         return None
     async def close(self) -> None:
         return None
+
+
+CallerMetadata = tuple[tuple[str, str], ...]  # what a caller presented: its bearer key
+
+
+class SuiteStore(abc.ABC):
+    """The config service's test cases and runs, reached with the RunTests caller's own
+    key (``caller``), so a run reads and stores exactly what that caller may. Refusals are
+    the caller's (PermissionDenied, InvalidArgument ...); Unavailable when unreachable."""
+
+    @abc.abstractmethod
+    async def test_cases(self, workspace_id: str, caller: CallerMetadata,
+                         ) -> list[tpb.TestCase]: ...
+    @abc.abstractmethod
+    async def draft_head(self, workspace_id: str, caller: CallerMetadata) -> tuple[int, str]:
+        """The Draft's revision and content hash."""
+    @abc.abstractmethod
+    async def version_head(self, workspace_id: str, number: int, caller: CallerMetadata,
+                           ) -> tuple[int, str]:
+        """A version's number and content hash; number 0: Production's."""
+    @abc.abstractmethod
+    async def store_run(self, workspace_id: str, run: tpb.TestRun, caller: CallerMetadata,
+                        ) -> tpb.TestRun: ...
 
 
 OnMove = Callable[[ProductionMove], None]

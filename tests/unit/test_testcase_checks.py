@@ -32,6 +32,8 @@ def found(body: CaseBody) -> list[tuple[str, str]]:
 
 def test_a_good_case_has_no_problems() -> None:
     assert found(case()) == []
+    # the configured model needs no script
+    assert found(case(turn(script={}), responder="configured")) == []
 
 
 T0 = "test_case.turns[0]."
@@ -63,6 +65,7 @@ BAD: list[tuple[str, CaseBody, list[tuple[str, str]]]] = [
                                                            "arguments_subset": [1]}]})),
      [(f"{T0}expect.tool_calls[0].arguments_subset", "NOT_AN_OBJECT")]),
     ("empty-move", case(turn(script={"moves": [{}]})), [(f"{T0}script.moves[0]", "REQUIRED")]),
+    ("no-script", case(turn(script={})), [(f"{T0}script.moves", "REQUIRED")]),
     ("scripted-tool", case(turn(script={"moves": [{"tool_calls": [{"tool": "a b"}]}]})),
      [(f"{T0}script.moves[0].tool_calls[0].tool", "BAD_TOOL")]),
     ("call-id-twice", case(turn(script={"moves": [
