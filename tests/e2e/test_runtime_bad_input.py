@@ -25,6 +25,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 WS = "rt-bad-input"
 EMPTY = "rt-bad-input-empty"
 AGENT, SQUAD = pb.ENTITY_KIND_AGENT, pb.ENTITY_KIND_SQUAD
+SCRIPTED = rpb.RESPONDER_KIND_SCRIPTED
 Code = grpc.StatusCode
 
 
@@ -41,6 +42,16 @@ def chat(**kw: Any) -> Callable[[], rpb.ChatRequest]:
     base: dict[str, Any] = {"workspace_id": WS, "target_kind": AGENT, "target_id": "support",
                             "source": rpb.CHAT_SOURCE_DRAFT, "message": "hi"}
     return lambda: rpb.ChatRequest(**(base | kw))
+
+
+def stream(**kw: Any) -> Callable[[], rpb.StreamChatRequest]:
+    return lambda: rpb.StreamChatRequest(chat=chat(**kw)())
+
+
+def mock(tool: str, result: str = "ok") -> rpb.ToolMock:
+    out = rpb.ToolMock(tool=tool)
+    out.result.string_value = result
+    return out
 
 
 def resolve(**kw: Any) -> Callable[[], rpb.ResolveChannelRequest]:
@@ -88,6 +99,36 @@ ROWS = [
     Row("chat with unknown squad", "Chat", chat(target_kind=SQUAD, target_id="ghost"),
         Code.NOT_FOUND),
     Row("chat in unknown workspace", "Chat", chat(workspace_id="ws-none"), Code.NOT_FOUND),
+    # the simulator (issue 9); arguments that are not an object cannot be sent (a Struct):
+    # the OpenAI-compatible responder reports them as a schema violation instead
+    Row("chat mock for a tool the agent cannot use", "Chat",
+        chat(mocks=[mock("files/read_file")]), Code.INVALID_ARGUMENT, "mocks[0].tool"),
+    Row("chat mock for an unknown tool", "Chat", chat(mocks=[mock("weather"), mock("ghost")]),
+        Code.INVALID_ARGUMENT, "mocks[1].tool"),
+    Row("chat mock without outcome", "Chat", chat(mocks=[rpb.ToolMock(tool="weather")]),
+        Code.INVALID_ARGUMENT, "mocks[0]"),
+    Row("chat mock too large", "Chat", chat(mocks=[mock("weather", "x" * 70_000)]),
+        Code.RESOURCE_EXHAUSTED, "mocks[0].result"),
+    Row("chat too many mocks", "Chat", chat(mocks=[mock(f"t{i}") for i in range(101)]),
+        Code.RESOURCE_EXHAUSTED, "mocks"),
+    Row("chat unknown responder", "Chat", chat(responder=9), Code.INVALID_ARGUMENT,
+        "responder"),
+    Row("chat scripted without moves", "Chat", chat(responder=SCRIPTED),
+        Code.INVALID_ARGUMENT, "script.moves"),
+    Row("chat script too many moves", "Chat", chat(responder=SCRIPTED, script=rpb.ScriptedTurn(
+        moves=[rpb.ModelMove(reply="x")] * 9)), Code.RESOURCE_EXHAUSTED, "script.moves"),
+    Row("chat script too many calls", "Chat", chat(responder=SCRIPTED, script=rpb.ScriptedTurn(
+        moves=[rpb.ModelMove(tool_calls=[rpb.ToolCall(tool="weather")] * 17)])),
+        Code.RESOURCE_EXHAUSTED, "script.moves[0].tool_calls"),
+    Row("chat script call without tool", "Chat", chat(responder=SCRIPTED, script=rpb.ScriptedTurn(
+        moves=[rpb.ModelMove(tool_calls=[rpb.ToolCall(call_id="a")])])),
+        Code.INVALID_ARGUMENT, "script.moves[0].tool_calls[0].tool"),
+    Row("stream chat without source", "StreamChat", stream(source=rpb.CHAT_SOURCE_UNSPECIFIED),
+        Code.INVALID_ARGUMENT, "source"),
+    Row("stream chat with unknown agent", "StreamChat", stream(target_id="ghost"),
+        Code.NOT_FOUND),
+    Row("stream chat mock for an unknown tool", "StreamChat", stream(mocks=[mock("ghost")]),
+        Code.INVALID_ARGUMENT, "mocks[0].tool"),
     Row("watch unknown workspace", "WatchProduction",
         lambda: rpb.WatchProductionRequest(workspace_id="ws-none"), Code.NOT_FOUND),
 ]
@@ -120,7 +161,7 @@ def _fields(exc: grpc.aio.AioRpcError) -> list[str]:
 async def test_bad_runtime_input(runtime: RuntimeHandle, row: Row) -> None:
     method = getattr(runtime.stub, row.method)
     with pytest.raises(grpc.aio.AioRpcError) as refused:
-        if row.method == "WatchProduction":
+        if row.method in ("WatchProduction", "StreamChat"):
             await method(row.request()).read()
         else:
             await method(row.request())
