@@ -54,6 +54,7 @@ class OutboxRelay(Announcer):
         self._uniform = uniform
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def poke(self) -> None:
         self._wake.set()
@@ -62,15 +63,20 @@ class OutboxRelay(Announcer):
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
+        """Cancel until the task has really ended: a cancel that lands just as redis-py
+        finishes a write can be swallowed by its ``wait_for`` (Python 3.11), so one cancel
+        is not enough; the loop also ends at its next turn once stopping."""
+        self._stopping = True
+        self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            while not self._task.done():
+                self._task.cancel()
+                await asyncio.wait({self._task}, timeout=0.5)
         await self._publisher.close()
 
     async def _run(self) -> None:
         failures = 0
-        while True:
+        while not self._stopping:
             self._wake.clear()
             delay = await self._attempt(failures)
             failures = failures + 1 if delay is not None else 0

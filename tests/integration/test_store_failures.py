@@ -18,7 +18,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from agentconfig.errors import Unavailable
+from agentconfig.errors import Conflict, Unavailable
 from config_service.adapters.sql.engine import CONNECT_TIMEOUT, make_engine, migrate
 from config_service.adapters.sql.uow import SqlUnitOfWorkFactory, unavailable
 from config_service.service import workspaces
@@ -173,3 +173,34 @@ async def test_sqlite_file_that_cannot_be_opened_is_unavailable(tmp_path: Path) 
         await engine.dispose()
     _is_outage(caught.value, "sqlite")
     assert "SQLITE_CANTOPEN" in caught.value.message
+
+
+@pytest.mark.postgres
+async def test_a_deadlock_is_a_conflict_to_retry(database: tuple[str, AsyncEngine]) -> None:
+    """Two writers locking two workspaces in opposite orders: Postgres rolls one back
+    (40P01), which the caller gets as ABORTED TRANSACTION_CONFLICT, not INTERNAL."""
+    url, _ = database
+    engine = make_engine(url)
+    await migrate(engine)
+    uowf = SqlUnitOfWorkFactory(engine)
+    first, second = f"ws-{uuid.uuid4().hex[:8]}", f"ws-{uuid.uuid4().hex[:8]}"
+    both_hold_one = asyncio.Barrier(2)
+
+    async def writer(a: str, b: str) -> None:
+        async with uowf() as uow:
+            await uow.repo.lock_workspace(a)
+            await both_hold_one.wait()
+            await uow.repo.lock_workspace(b)
+            await uow.commit()
+
+    try:
+        for ws in (first, second):
+            await workspaces.create_workspace(uowf, ws, "x")
+        outcomes = await asyncio.gather(writer(first, second), writer(second, first),
+                                        return_exceptions=True)
+        errors = [o for o in outcomes if isinstance(o, BaseException)]
+        assert len(errors) == 1, outcomes
+        assert isinstance(errors[0], Conflict), repr(errors[0])
+        assert errors[0].reason == "TRANSACTION_CONFLICT"
+    finally:
+        await engine.dispose()

@@ -131,3 +131,32 @@ async def test_a_poke_delivers_at_once(engine: AsyncEngine) -> None:
         await publisher.until(lambda: len(publisher.delivered) == 2)
     finally:
         await relay.stop()
+
+
+class SwallowingPublisher(FlakyPublisher):
+    """Swallows the first cancel that reaches it, as redis-py's wait_for can on 3.11."""
+
+    def __init__(self) -> None:
+        super().__init__(failures=0)
+        self.swallowed = 0
+
+    async def publish(self, move: ProductionMove) -> None:
+        self._called.set()
+        try:
+            await asyncio.sleep(0.2)
+        except asyncio.CancelledError:
+            if self.swallowed:
+                raise
+            self.swallowed += 1
+        raise ConnectionError("redis is down")
+
+
+async def test_stop_ends_the_relay_even_when_a_cancel_is_swallowed(engine: AsyncEngine,
+                                                                    ) -> None:
+    await _add_move(engine, 1)
+    publisher = SwallowingPublisher()
+    relay = OutboxRelay(engine, publisher, interval=60, first_backoff=0.01, max_backoff=0.01)
+    relay.start()
+    await asyncio.wait_for(publisher._called.wait(), 2)  # inside publish now
+    await asyncio.wait_for(relay.stop(), 5)
+    assert publisher.swallowed == 1

@@ -15,7 +15,7 @@ from typing import Self
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
-from agentconfig.errors import Unavailable
+from agentconfig.errors import Conflict, Unavailable
 from config_service.adapters.sql.engine import read_only_options
 from config_service.adapters.sql.repository import SqlRepository
 from config_service.service.ports import UnitOfWork, UnitOfWorkFactory
@@ -41,6 +41,18 @@ def unavailable(error: BaseException, dependency: str) -> Unavailable | None:
                        f"time ({_cause(error)}); retry shortly",
                        reason="DATABASE_UNAVAILABLE", metadata={"dependency": dependency},
                        retry_after_seconds=RETRY_AFTER_SECONDS)
+
+
+# A serialization failure or a deadlock: the transaction lost a race with another one and
+# was rolled back as a whole; the same request may well succeed when retried.
+_PG_CONFLICTS = ("40001", "40P01")
+
+
+def conflict(error: BaseException) -> Conflict | None:
+    if not _code(error).startswith(_PG_CONFLICTS):
+        return None
+    return Conflict("the change collided with a concurrent one and was rolled back as a "
+                    f"whole ({_cause(error)}); retry it", reason="TRANSACTION_CONFLICT")
 
 
 def _is_outage(error: BaseException) -> bool:
@@ -104,6 +116,9 @@ class SqlUnitOfWork(UnitOfWork):
         if outage is not None:
             log.warning("%s unavailable: %r", self._dependency, exc)
             raise outage from exc
+        lost_race = conflict(exc) if isinstance(exc, Exception) else None
+        if lost_race is not None:
+            raise lost_race from exc
 
     async def _end(self, broken: bool) -> None:
         """Roll back; a connection that failed is dropped instead (the server rolls back
