@@ -40,7 +40,7 @@ def _translate(exc: grpc.aio.AioRpcError) -> errors.AgentConfigError:
         return errors.Unavailable(f"the config service refused this runtime's credential: "
                                   f"{message}", reason="CONFIG_SERVICE_REFUSED")
     return errors.Unavailable(f"config service: {code.name}: {message}",
-                              reason="CONFIG_SERVICE_UNAVAILABLE")
+                              reason="CONFIG_SERVICE_UNAVAILABLE", retry_after_seconds=1.0)
 
 
 # gRPC's reconnect backoff grows to 120 s by default, so a replica could stay blind for

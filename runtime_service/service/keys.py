@@ -143,7 +143,7 @@ class KeyCache:
         raise Unavailable(
             "cannot verify this API key: the config service is unreachable and this replica "
             "holds no recent record of the key", reason="CONFIG_SERVICE_UNAVAILABLE",
-            metadata={"key_id": key_id})
+            metadata={"key_id": key_id}, retry_after_seconds=1.0)
 
     def accepted(self, token: str | None) -> Caller | None:
         """The caller of a key verified within its cache lifetime, else None."""
