@@ -66,7 +66,7 @@ async def test_turns_of_one_conversation(cli: Cli, ws_id: str,
     bad = await rcli("chat", "support", "-m", "hi", "--mock", "weather={sunny")
     assert bad.code == 2 and "not JSON" in bad.err
     unusable = await rcli("chat", "support", "-m", "hi", "--mock", "refund=1")
-    assert unusable.code != 0 and "mocks[0].tool" in unusable.err
+    assert unusable.code == 4 and "mocks[0].tool" in unusable.err
 
 
 async def test_tool_calls_with_mocks(cli: Cli, ws_id: str,
