@@ -7,6 +7,8 @@ Layers (imports point down only; never imports config_service):
     service/    the snapshot store, loader/reconciler, conversations, chat, ports
     domain/     immutable serving snapshots and pure resolution     (no I/O)
     adapters/   config-service gRPC client, Redis or in-process notifications, disk cache,
-                responders, the conversation recorder
+                the conversation recorder
+    simulator/  the internal chat's simulator: its ports (model, HTTP tools, MCP), the
+                turn loop and tool decisions, its adapters (responders, httpx, MCP SDK)
     bootstrap   the one place that wires concrete classes
 """
