@@ -81,6 +81,10 @@ def case_to_doc(case: tpb.TestCase) -> dict[str, Any]:
     if case.responder == rpb.RESPONDER_KIND_CONFIGURED:
         spec["responder"] = "configured"
     spec |= {k: v for k, v in data.items() if k not in OUTPUT_ONLY}
+    for turn in spec.get("turns", []):  # rule 0 is the JSON default, so not written: say it
+        expect = turn.get("expect", {})
+        if expect.get("check_handoff"):
+            expect.setdefault("handoff_rule_index", 0)
     return {"kind": "test-case", "id": case.test_case_id, "spec": spec}
 
 

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentctl.commands import conn
+from agentctl.errors import Usage
 from agentctl.output import OUTPUT_OPTION, Output, as_dict, emit, row, say, table, when
 
 app = typer.Typer(no_args_is_help=True,
@@ -47,15 +48,35 @@ def settings(
     two_person_rule: Annotated[bool | None, typer.Option(
         "--two-person-rule/--no-two-person-rule", show_default=False,
         help="Refuse a publish by whoever last edited what it publishes.")] = None,
+    require_passing_tests: Annotated[bool | None, typer.Option(
+        "--require-passing-tests/--no-require-passing-tests", show_default=False,
+        help="The publish gate: publish only a Draft revision the test suite passed on.",
+    )] = None,
+    live_tools: Annotated[list[str] | None, typer.Option(
+        "--live-tool", metavar="ID", show_default=False,
+        help="A tool or MCP server the internal chat may call for real (repeat; replaces "
+        "the list).")] = None,
+    no_live_tools: Annotated[bool, typer.Option(
+        "--no-live-tools", help="The internal chat calls nothing for real (mocks only).",
+    )] = False,
     output: Output = OUTPUT_OPTION,
 ) -> None:
     """Show the workspace's settings, or change them (admin)."""
     c = conn(ctx)
     ws = c.call(c.stub.GetWorkspace, cpb.GetWorkspaceRequest(workspace_id=c.workspace)).workspace
-    if two_person_rule is not None:
+    if live_tools and no_live_tools:
+        raise Usage("--live-tool and --no-live-tools: give one, not both")
+    changes = (two_person_rule, require_passing_tests, live_tools or None)
+    if any(v is not None for v in changes) or no_live_tools:
         wanted = cpb.WorkspaceSettings()
         wanted.CopyFrom(ws.settings)  # keep what is not being changed
-        wanted.two_person_rule = two_person_rule
+        if two_person_rule is not None:
+            wanted.two_person_rule = two_person_rule
+        if require_passing_tests is not None:
+            wanted.require_passing_tests = require_passing_tests
+        if live_tools or no_live_tools:
+            wanted.ClearField("live_tool_ids")
+            wanted.live_tool_ids.extend(live_tools or [])
         ws = c.call(c.stub.UpdateWorkspaceSettings, cpb.UpdateWorkspaceSettingsRequest(
             workspace_id=c.workspace, settings=wanted)).workspace
     data = {"workspace_id": ws.workspace_id,
@@ -64,6 +85,8 @@ def settings(
     def draw() -> Table:
         t = table("SETTING", "VALUE", title=f"workspace {ws.workspace_id}")
         row(t, "two-person rule", "on" if ws.settings.two_person_rule else "off")
+        row(t, "require passing tests", "on" if ws.settings.require_passing_tests else "off")
+        row(t, "live tools", ", ".join(ws.settings.live_tool_ids) or "none (mocks only)")
         return t
 
     emit(data, output, draw)

@@ -20,7 +20,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 __all__ = ["secured"]
 
 EDITOR = {"CreateDraftEntity", "UpdateDraftEntity", "DeleteDraftEntity", "ApplyDraftEntities",
-          "RestoreVersion", "RestoreDraftBackup"}
+          "RestoreVersion", "RestoreDraftBackup", "CreateTestCase", "UpdateTestCase",
+          "DeleteTestCase", "CreateTestRun"}
 PUBLISHER = {"PublishDraft", "RollbackToVersion"}
 ADMIN = {"CreateChannel", "UpdateChannel", "DeleteChannel", "CreateApiKey", "ListApiKeys",
          "RevokeApiKey", "ListAuditEvents", "UpdateWorkspaceSettings"}
@@ -79,12 +80,14 @@ def _runtime_request(method: str, ws: str) -> Any:
         "Chat": rpb.ChatRequest(workspace_id=ws, target_kind=pb.ENTITY_KIND_AGENT,
                                 target_id="support", source=rpb.CHAT_SOURCE_DRAFT,
                                 message="hi"),
+        "RunTests": rpb.RunTestsRequest(workspace_id=ws, source=rpb.TEST_TARGET_SOURCE_DRAFT),
     }[method]
 
 
 @pytest.mark.parametrize(("method", "role", "target"), [
     (m, r, t) for m in ("ResolveChannel", "ResolveAgent", "GetProductionSnapshot", "Chat",
-                        "WatchProduction") for r in ROLES for t in ("own", "other")])
+                        "WatchProduction", "RunTests") for r in ROLES
+    for t in ("own", "other")])
 async def test_runtime_service(secured: Secured, method: str, role: str, target: str) -> None:
     ws = secured.own if target == "own" else secured.other
     stub = secured.runtime.stub
@@ -96,7 +99,7 @@ async def test_runtime_service(secured: Secured, method: str, role: str, target:
     else:
         code, reason = await _code(getattr(stub, method)(_runtime_request(method, ws),
                                                           metadata=auth(secured.keys[role])))
-    allowed = LEVEL[role] >= 2 if method == "Chat" else True
+    allowed = LEVEL[role] >= 2 if method in ("Chat", "RunTests") else True
     if not allowed:
         assert (code, reason) == (grpc.StatusCode.PERMISSION_DENIED, "ROLE_REQUIRED")
     elif target == "other":

@@ -12,14 +12,16 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from agentconfig.v1 import config_service_pb2 as cpb
+from agentconfig.v1 import testing_pb2 as tpb
 from tests.e2e.bad_input_cases_draft import CASES as DRAFT_CASES
 from tests.e2e.bad_input_cases_history import CASES as HISTORY_CASES
+from tests.e2e.bad_input_cases_testing import CASES as TESTING_CASES
 from tests.e2e.bad_input_setup import Case, World, make_world
 from tests.e2e.unknown_workspace import REQUESTS, all_methods
 from tests.harness.services import ConfigHandle
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
-CASES = DRAFT_CASES + HISTORY_CASES
+CASES = DRAFT_CASES + HISTORY_CASES + TESTING_CASES
 NEVER = (grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL, grpc.StatusCode.OK)
 
 
@@ -29,9 +31,12 @@ async def _state(w: World) -> tuple[Any, ...]:
     snap = await s.GetDraftSnapshot(cpb.GetDraftSnapshotRequest(workspace_id=w.ws))
     chans = await s.ListChannels(cpb.ListChannelsRequest(workspace_id=w.ws))
     backups = await s.ListDraftBackups(cpb.ListDraftBackupsRequest(workspace_id=w.ws))
+    cases = await s.ListTestCases(tpb.ListTestCasesRequest(workspace_id=w.ws))
+    runs = await s.ListTestRuns(tpb.ListTestRunsRequest(workspace_id=w.ws))
     return (ws.draft_revision, ws.latest_version, ws.production_version,
             snap.snapshot.content_hash, [c.SerializeToString() for c in chans.channels],
-            len(backups.backups))
+            len(backups.backups), ws.settings.SerializeToString(),
+            [c.SerializeToString() for c in cases.test_cases], len(runs.test_runs))
 
 
 def _details(exc: grpc.aio.AioRpcError) -> tuple[str, list[tuple[str, str]]]:

@@ -9,6 +9,8 @@ from google.protobuf.message import Message
 
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import entities_pb2 as pb
+from agentconfig.v1 import runtime_service_pb2 as rpb
+from agentconfig.v1 import testing_pb2 as tpb
 from tests.harness import builders as b
 
 AGENT = pb.ENTITY_KIND_AGENT
@@ -17,6 +19,12 @@ AGENT = pb.ENTITY_KIND_AGENT
 def all_methods() -> set[str]:
     service = cpb.DESCRIPTOR.services_by_name["ConfigService"]
     return {m.name for m in service.methods}
+
+
+def _test_case() -> tpb.TestCase:
+    return tpb.TestCase(test_case_id="hello", target_kind=AGENT, target_id="support", turns=[
+        tpb.TestTurn(user_message="Hi", script=rpb.ScriptedTurn(moves=[rpb.ModelMove(
+            reply="Hello")]))])
 
 
 def _channel() -> cpb.Channel:
@@ -66,4 +74,18 @@ REQUESTS: dict[str, Callable[[str], Message]] = {
     "ListApiKeys": lambda ws: cpb.ListApiKeysRequest(workspace_id=ws),
     "RevokeApiKey": lambda ws: cpb.RevokeApiKeyRequest(workspace_id=ws, key_id="abc"),
     "ListAuditEvents": lambda ws: cpb.ListAuditEventsRequest(workspace_id=ws),
+    "CreateTestCase": lambda ws: tpb.CreateTestCaseRequest(workspace_id=ws,
+                                                           test_case=_test_case()),
+    "GetTestCase": lambda ws: tpb.GetTestCaseRequest(workspace_id=ws, test_case_id="hello"),
+    "ListTestCases": lambda ws: tpb.ListTestCasesRequest(workspace_id=ws),
+    "UpdateTestCase": lambda ws: tpb.UpdateTestCaseRequest(
+        workspace_id=ws, test_case=_test_case(), etag="e"),
+    "DeleteTestCase": lambda ws: tpb.DeleteTestCaseRequest(
+        workspace_id=ws, test_case_id="hello", etag="e"),
+    "CreateTestRun": lambda ws: tpb.CreateTestRunRequest(workspace_id=ws, test_run=tpb.TestRun(
+        source=rpb.TEST_TARGET_SOURCE_DRAFT, content_hash="ab" * 32)),
+    "GetTestRun": lambda ws: tpb.GetTestRunRequest(workspace_id=ws, test_run_id="r"),
+    "ListTestRuns": lambda ws: tpb.ListTestRunsRequest(workspace_id=ws),
+    "DiffTestRuns": lambda ws: tpb.DiffTestRunsRequest(
+        workspace_id=ws, base_test_run_id="a", head_test_run_id="b"),
 }

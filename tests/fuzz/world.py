@@ -22,7 +22,9 @@ from grpc_status import rpc_status
 from hypothesis import strategies as st
 
 from agentconfig.v1 import config_service_pb2 as cpb
+from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import runtime_service_pb2 as rpb
+from agentconfig.v1 import testing_pb2 as tpb
 from tests.e2e.access_setup import OPERATOR, SERVICE, Secured, auth
 from tests.fuzz.messages import Names, path
 
@@ -68,7 +70,25 @@ async def world(secured: Secured) -> World:
                 "empty-bearer": (("authorization", "Bearer "),)}
     readers: dict[str, tuple[tuple[str, str], ...]] = {secured.own: auth(secured.keys["viewer"]),
                secured.other: auth(await secured.key("viewer", secured.other))}
-    return World(secured, callers, Names((secured.own, secured.other)), readers)
+    runs = [await _suite(secured, ws) for ws in (secured.own, secured.other)]
+    names = Names((secured.own, secured.other), (*Names.ids, "hello", *runs))
+    return World(secured, callers, names, readers)
+
+
+async def _suite(secured: Secured, ws: str) -> str:
+    """A test case and a run of it in each workspace, so fuzzed test RPCs reach past "not
+    found"; the run's id."""
+    stub, md = secured.config.stub, auth(OPERATOR)
+    await stub.CreateTestCase(tpb.CreateTestCaseRequest(workspace_id=ws, test_case=tpb.TestCase(
+        test_case_id="hello", target_kind=pb.ENTITY_KIND_AGENT, target_id="support",
+        turns=[tpb.TestTurn(user_message="Hi", script=rpb.ScriptedTurn(
+            moves=[rpb.ModelMove(reply="Hello")]))])), metadata=md)
+    draft = await stub.GetDraftSnapshot(cpb.GetDraftSnapshotRequest(workspace_id=ws),
+                                        metadata=md)
+    run = await stub.CreateTestRun(tpb.CreateTestRunRequest(workspace_id=ws, test_run=tpb.TestRun(
+        source=rpb.TEST_TARGET_SOURCE_DRAFT, draft_revision=draft.snapshot.draft_revision,
+        content_hash=draft.snapshot.content_hash)), metadata=md)
+    return run.test_run.test_run_id
 
 
 GARBAGE = st.text(string.ascii_letters + string.digits + "-_.~+/=", min_size=1, max_size=80)
@@ -131,8 +151,9 @@ async def _all(call: Any, request: Any, items: str) -> list[bytes]:
 
 
 async def workspace_state(w: World, ws: str) -> tuple[Any, ...]:
-    """Draft (revision and content hash), versions, production, channels, keys, Draft backups
-    and settings as the config service tells them, and the runtime's production answer."""
+    """Draft (revision and content hash), versions, production, channels, keys, Draft backups,
+    settings, test cases and runs as the config service tells them, and the runtime's
+    production answer."""
     s, md = w.secured.config.stub, auth(OPERATOR)
     workspace = (await s.GetWorkspace(cpb.GetWorkspaceRequest(workspace_id=ws),
                                       metadata=md)).workspace
@@ -145,11 +166,15 @@ async def workspace_state(w: World, ws: str) -> tuple[Any, ...]:
         workspace_id=ws, page_size=500), "backups")
     keys = await _all(s.ListApiKeys, cpb.ListApiKeysRequest(workspace_id=ws, page_size=500),
                       "api_keys")
+    cases = await _all(s.ListTestCases, tpb.ListTestCasesRequest(workspace_id=ws, page_size=500),
+                       "test_cases")
+    runs = await _all(s.ListTestRuns, tpb.ListTestRunsRequest(workspace_id=ws, page_size=500),
+                      "test_runs")
     served = await w.secured.runtime.stub.GetProductionSnapshot(
         rpb.GetProductionSnapshotRequest(workspace_id=ws), metadata=w.readers[ws])
     return (workspace.draft_revision, workspace.production_version, workspace.latest_version,
             workspace.display_name, workspace.settings.SerializeToString(deterministic=True),
-            draft.snapshot.content_hash, versions, channels, backups, keys,
+            draft.snapshot.content_hash, versions, channels, backups, keys, cases, runs,
             served.served_from.version, served.served_from.content_hash)
 
 
