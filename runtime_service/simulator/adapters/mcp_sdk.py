@@ -10,11 +10,9 @@ CallResult.error."""
 from __future__ import annotations
 
 import asyncio
-from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from mcp import Client
-from mcp.client._transport import TransportStreams
+from mcp.client import Client, Transport
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult, TextContent
@@ -51,7 +49,7 @@ class SdkMcpClient(McpClient):
         self._timeout = timeout
 
     def _client(self, server: pb.McpServer) -> Client:
-        transport: AbstractAsyncContextManager[TransportStreams]
+        transport: Transport
         if server.transport == pb.MCP_TRANSPORT_SSE:
             transport = sse_client(server.url, timeout=self._timeout,
                                    sse_read_timeout=self._timeout)
