@@ -27,6 +27,7 @@ from runtime_service.service.conversations import Conversations
 from runtime_service.service.keys import KeyCache
 from runtime_service.service.loader import Loader
 from runtime_service.service.ports import Notifications, Recorder
+from runtime_service.service.run_pins import RunPins
 from runtime_service.service.store import Store
 from runtime_service.service.test_runner import TestRunner
 from runtime_service.settings import RuntimeSettings
@@ -107,7 +108,7 @@ def bootstrap(settings: RuntimeSettings, bus: InProcessBus | None = None) -> Run
                     report_seconds=settings.report_seconds,
                     channel_refresh_seconds=settings.channel_refresh_seconds)
     chat = ChatService(
-        config, _responder(settings), recorder,
+        RunPins(config), _responder(settings), recorder,
         tools=HttpToolCaller(settings.tool_timeout_seconds),
         mcp=SdkMcpClient(settings.mcp_timeout_seconds),
         egress=Egress.parse(settings.simulator_hosts),
@@ -124,4 +125,5 @@ def bootstrap(settings: RuntimeSettings, bus: InProcessBus | None = None) -> Run
                                                    settings.operator_key))
     return RuntimeApp(settings, loader, config, recorder,
                       RuntimeServicer(loader, chat, recorder, tests=TestRunner(
-                          GrpcSuiteStore(config), chat, _judge(settings))), hooks, engine, keys)
+                          GrpcSuiteStore(config), chat, _judge(settings),
+                          max(1, settings.test_concurrency))), hooks, engine, keys)

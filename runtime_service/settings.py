@@ -47,6 +47,9 @@ class RuntimeSettings(BaseSettings):
     mcp_timeout_seconds: float = 5.0
     tool_timeout_seconds: float = 10.0
     simulator_hosts: str = "localhost,127.0.0.1,::1"
+    # RunTests: test cases run at once per run. Scripted turns are CPU work on the replica's
+    # one event loop, so fewer leaves more of it to gateways meanwhile (docs/benchmarks.md).
+    test_concurrency: int = 8
     openai_base_url: str = "http://127.0.0.1:8000/v1"
     openai_api_key: str = ""
     openai_model: str = ""

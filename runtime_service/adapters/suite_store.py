@@ -9,6 +9,7 @@ from typing import Any
 import grpc
 
 from agentconfig.v1 import config_service_pb2 as cpb
+from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import testing_pb2 as tpb
 from runtime_service.adapters.caller_errors import as_caller
 from runtime_service.adapters.config_client import GrpcConfigSource
@@ -40,10 +41,10 @@ class GrpcSuiteStore(SuiteStore):
             if not token:
                 return out
 
-    async def draft_head(self, workspace_id: str, caller: CallerMetadata) -> tuple[int, str]:
+    async def draft(self, workspace_id: str, caller: CallerMetadata) -> pb.Snapshot:
         found = await self._call("GetDraftSnapshot", cpb.GetDraftSnapshotRequest(
             workspace_id=workspace_id), caller)
-        return int(found.snapshot.draft_revision), str(found.snapshot.content_hash)
+        return found.snapshot  # type: ignore[no-any-return]
 
     async def version_head(self, workspace_id: str, number: int, caller: CallerMetadata,
                            ) -> tuple[int, str]:

@@ -67,8 +67,8 @@ class SuiteStore(abc.ABC):
     async def test_cases(self, workspace_id: str, caller: CallerMetadata,
                          ) -> list[tpb.TestCase]: ...
     @abc.abstractmethod
-    async def draft_head(self, workspace_id: str, caller: CallerMetadata) -> tuple[int, str]:
-        """The Draft's revision and content hash."""
+    async def draft(self, workspace_id: str, caller: CallerMetadata) -> pb.Snapshot:
+        """The Draft's content, with its revision and hash."""
     @abc.abstractmethod
     async def version_head(self, workspace_id: str, number: int, caller: CallerMetadata,
                            ) -> tuple[int, str]:

@@ -15,12 +15,14 @@ import asyncio
 import uuid
 from dataclasses import dataclass
 
-from agentconfig.errors import FailedPrecondition, NotFound, invalid
+from agentconfig.errors import AgentConfigError, FailedPrecondition, NotFound, invalid
+from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from agentconfig.v1 import testing_pb2 as tpb
 from runtime_service.service.case_runner import Judge, Target, run_case
 from runtime_service.service.chat import ChatService
 from runtime_service.service.ports import CallerMetadata, SuiteStore
+from runtime_service.service.run_pins import pinned
 
 CONCURRENCY = 8
 MAX_CASE_IDS = 500
@@ -35,6 +37,16 @@ class RunRequest:
     version: int
     test_case_ids: tuple[str, ...]
     caller: CallerMetadata
+
+
+def first_error(failed: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The domain error a case's task failed with (the others were cancelled for it)."""
+    for error in failed.exceptions:
+        if isinstance(error, BaseExceptionGroup):
+            return first_error(error)
+        if isinstance(error, AgentConfigError):
+            return error
+    return failed
 
 
 def check(req: RunRequest) -> None:
@@ -62,7 +74,7 @@ class TestRunner:
     async def run(self, req: RunRequest) -> tpb.TestRun:
         check(req)
         cases = await self._cases(req)
-        target = await self._target(req)
+        target, draft = await self._target(req)
         limit = asyncio.Semaphore(self._concurrency)
         nonce = uuid.uuid4().hex[:12]
 
@@ -70,8 +82,12 @@ class TestRunner:
             async with limit:
                 return await self._case(req.workspace_id, target, case, nonce)
 
-        async with asyncio.TaskGroup() as group:  # one dependency down: the rest stop
-            tasks = [group.create_task(bounded(c)) for c in cases]
+        with pinned(req.workspace_id, draft):  # one Draft revision for every turn
+            try:
+                async with asyncio.TaskGroup() as group:  # one dependency down: all stop
+                    tasks = [group.create_task(bounded(c)) for c in cases]
+            except BaseExceptionGroup as failed:
+                raise first_error(failed) from None
         run = tpb.TestRun(workspace_id=req.workspace_id, source=target.source,  # type: ignore[arg-type]
                           version=target.version, draft_revision=target.draft_revision,
                           content_hash=target.content_hash, cases=[t.result() for t in tasks])
@@ -89,10 +105,11 @@ class TestRunner:
                            metadata={"test_case_ids": ",".join(missing[:20])})
         return [by_id[i] for i in dict.fromkeys(req.test_case_ids)]
 
-    async def _target(self, req: RunRequest) -> Target:
+    async def _target(self, req: RunRequest) -> tuple[Target, pb.Snapshot | None]:
+        """What the run tests, and for the Draft its content (held for the whole run)."""
         if req.source == rpb.TEST_TARGET_SOURCE_DRAFT:
-            revision, digest = await self._suites.draft_head(req.workspace_id, req.caller)
-            return Target(req.source, 0, revision, digest)
+            draft = await self._suites.draft(req.workspace_id, req.caller)
+            return Target(req.source, 0, draft.draft_revision, draft.content_hash), draft
         wanted = req.version if req.source == rpb.TEST_TARGET_SOURCE_VERSION else 0
         try:
             number, digest = await self._suites.version_head(req.workspace_id, wanted,
@@ -102,7 +119,7 @@ class TestRunner:
                 raise
             raise FailedPrecondition("nothing is published yet: there is no Production to "
                                      "test", reason="NO_PRODUCTION") from None
-        return Target(req.source, number, 0, digest)
+        return Target(req.source, number, 0, digest), None
 
     async def _case(self, workspace_id: str, target: Target, case: tpb.TestCase, nonce: str,
                     ) -> tpb.CaseResult:

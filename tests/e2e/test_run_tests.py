@@ -10,17 +10,21 @@ from pathlib import Path
 import grpc
 import pytest
 import pytest_asyncio
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from agentconfig.v1 import testing_pb2 as tpb
+from tests.e2e.access_setup import Secured, auth, secured
 from tests.harness import builders as b
 from tests.harness.servers import RedisServer
 from tests.harness.services import ConfigHandle, RuntimeHandle, start_runtime_service
 from tests.harness.suites import SUITE, example_workspace
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+__all__ = ["secured"]
 DRAFT, VERSION, PRODUCTION = (rpb.TEST_TARGET_SOURCE_DRAFT, rpb.TEST_TARGET_SOURCE_VERSION,
                               rpb.TEST_TARGET_SOURCE_PRODUCTION)
 
@@ -98,3 +102,60 @@ async def test_versions_production_and_cases_that_cannot_run(
     with pytest.raises(grpc.aio.AioRpcError) as missing:
         await _run(runtime, config, ws_id, DRAFT, ids=("no-such-case",))
     assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+BAD: list[tuple[str, dict[str, object], grpc.StatusCode, str]] = [
+    ("no source", {}, grpc.StatusCode.INVALID_ARGUMENT, "source"),
+    ("unknown source", {"source": 9}, grpc.StatusCode.INVALID_ARGUMENT, "source"),
+    ("version 0", {"source": VERSION}, grpc.StatusCode.INVALID_ARGUMENT, "version"),
+    ("too many ids", {"source": DRAFT, "test_case_ids": [f"c{i}" for i in range(501)]},
+     grpc.StatusCode.INVALID_ARGUMENT, "test_case_ids"),
+    ("no workspace", {"source": DRAFT, "workspace_id": ""}, grpc.StatusCode.INVALID_ARGUMENT,
+     "workspace_id"),
+    ("unknown workspace", {"source": DRAFT, "workspace_id": "ws-never-created"},
+     grpc.StatusCode.NOT_FOUND, "WORKSPACE_NOT_FOUND"),
+    ("unknown case", {"source": DRAFT, "test_case_ids": ["nope"]}, grpc.StatusCode.NOT_FOUND,
+     "TEST_CASE_NOT_FOUND"),
+    ("unknown version", {"source": VERSION, "version": 99}, grpc.StatusCode.NOT_FOUND,
+     "VERSION_NOT_FOUND"),
+    ("nothing published", {"source": PRODUCTION}, grpc.StatusCode.FAILED_PRECONDITION,
+     "NO_PRODUCTION"),
+]
+
+
+@pytest.mark.parametrize(("fields", "code", "detail"), [b[1:] for b in BAD],
+                         ids=[b[0] for b in BAD])
+async def test_bad_input(config: ConfigHandle, runtime: RuntimeHandle, ws_id: str,
+                         fields: dict[str, object], code: grpc.StatusCode, detail: str) -> None:
+    """Each refusal names its field (INVALID_ARGUMENT) or reason, and stores no run."""
+    await example_workspace(config.stub, ws_id)
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await runtime.stub.RunTests(rpb.RunTestsRequest(**({"workspace_id": ws_id} | fields)))  # type: ignore[arg-type]
+    assert refused.value.code() == code, refused.value.details()
+    status = rpc_status.from_call(refused.value)  # type: ignore[arg-type]
+    assert status is not None
+    found = []
+    for detail_any in status.details:
+        info, bad = error_details_pb2.ErrorInfo(), error_details_pb2.BadRequest()
+        if detail_any.Unpack(info):
+            found.append(info.reason)
+        elif detail_any.Unpack(bad):
+            found += [v.field for v in bad.field_violations]
+    assert detail in found, found
+    runs = await config.stub.ListTestRuns(tpb.ListTestRunsRequest(workspace_id=ws_id))
+    assert list(runs.test_runs) == []
+
+
+async def test_runs_as_the_caller(secured: Secured) -> None:
+    """The caller's key is forwarded: the run is stored under its name; a viewer may not
+    run tests at all."""
+    editor = auth(secured.keys["editor"])
+    answer = await secured.runtime.stub.RunTests(rpb.RunTestsRequest(
+        workspace_id=secured.own, source=DRAFT), metadata=editor)
+    run = (await secured.config.stub.GetTestRun(tpb.GetTestRunRequest(
+        workspace_id=secured.own, test_run_id=answer.test_run_id), metadata=editor)).test_run
+    assert run.created_by.startswith("key:") and "editor key" in run.created_by
+    with pytest.raises(grpc.aio.AioRpcError) as viewer:
+        await secured.runtime.stub.RunTests(rpb.RunTestsRequest(
+            workspace_id=secured.own, source=DRAFT), metadata=auth(secured.keys["viewer"]))
+    assert viewer.value.code() == grpc.StatusCode.PERMISSION_DENIED
