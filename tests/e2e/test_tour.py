@@ -91,8 +91,15 @@ async def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
     assert lines_with(chat.out, "answering agent:", "billing")
     assert lines_with(chat.out, "served from:", "draft revision 1")
 
+    assert len(lines_with(only(results, "agentctl -w shop test apply -f examples/tests/").out,
+                          "created")) == 3
+    assert "3 passed, 0 failed" in only(results, "agentctl -w shop test run").out
+    compared = only(results, "agentctl -w shop test run --compare production").out
+    assert "0 case(s) change, 3 unchanged" in compared, compared
+
     first = only(results, "agentctl -w shop publish -m 'first version' --yes")
     assert "Published v1" in first.out
+    assert lines_with(first.out, "Tests:", "3 passed, 0 failed")
     status = only(results, "agentctl -w shop status")
     assert "shop: v1 live on 1 of 1 replicas" in status.out
     assert lines_with(status.out, "embedded", "v1")
