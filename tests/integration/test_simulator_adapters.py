@@ -5,6 +5,7 @@ tool caller against a loopback endpoint. Failures come back as data or Unavailab
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -72,10 +73,8 @@ class _Tool(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        try:
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the caller gave up (the timeout case)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(body)  # fails when the caller gave up (the timeout case)
 
     def do_GET(self) -> None:
         if self.path.startswith("/slow"):
