@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from datetime import UTC, datetime
 
 from agentconfig.v1 import runtime_service_pb2 as rpb
@@ -73,12 +74,13 @@ class ChatService:
 
     async def turn(self, turn: ChatTurn) -> rpb.ChatResponse:
         answer = rpb.ChatResponse()
-        async for event in self.stream(turn):  # to the end: the session's lock is let go
-            if event.HasField("done"):
-                answer = event.done
+        async with aclosing(self.stream(turn)) as events:  # closed even when cancelled: the
+            async for event in events:  # session's lock is let go
+                if event.HasField("done"):
+                    answer = event.done
         return answer
 
-    async def stream(self, turn: ChatTurn) -> AsyncIterator[rpb.StreamChatResponse]:
+    async def stream(self, turn: ChatTurn) -> AsyncGenerator[rpb.StreamChatResponse, None]:
         check(turn)
         conversation_id = turn.conversation_id or uuid.uuid4().hex
         session = self._sessions.open(turn.workspace_id, conversation_id, turn.target_kind,
