@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from config_service.adapters.sql.engine import alembic_config, make_engine, migrate
 from config_service.adapters.sql.tables import metadata
 from config_service.adapters.sql.uow import SqlUnitOfWorkFactory
-from config_service.service import publishing
+from config_service.service import publishing, workspaces
 from tests.harness.servers import PostgresServer
 from tests.unit.use_case_helpers import RecordingAnnouncer
 
@@ -127,3 +127,19 @@ async def test_versions_before_fingerprints_keep_their_retries(empty_engine: Asy
                                       restore_version=1)
     old = await publishing.publish(uowf, RecordingAnnouncer(), other)
     assert (old.number, old.request_id, old.request_fingerprint) == (1, "req-old", "")
+
+
+async def test_workspaces_before_test_suites_get_default_settings(empty_engine: AsyncEngine,
+                                                                   ) -> None:
+    """0004 adds the test-suite tables and two workspace settings; a workspace written
+    before reads with no live tools and the publish gate off."""
+    await migrate(empty_engine, "0003")
+    async with empty_engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO workspaces (id, display_name, created_at, draft_revision, "
+            "production_version, latest_version, base_version, draft_updated_by) "
+            "VALUES ('ws-before', 'Before', :at, 0, 0, 0, 0, '')"), {"at": datetime.now(UTC)})
+    await migrate(empty_engine)
+    await _check(empty_engine)
+    ws = await workspaces.get_workspace(SqlUnitOfWorkFactory(empty_engine), "ws-before")
+    assert (ws.live_tool_ids, ws.require_passing_tests) == ((), False)

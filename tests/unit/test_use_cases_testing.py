@@ -15,8 +15,10 @@ from agentconfig.errors import (
     FailedPrecondition,
     InvalidArgument,
     NotFound,
+    ResourceExhausted,
 )
 from config_service.adapters.sql.uow import SqlUnitOfWorkFactory
+from config_service.domain import limits
 from config_service.domain.testcases import (
     CaseBody,
     CaseOutcome,
@@ -208,3 +210,14 @@ async def test_the_publish_gate(uowf: SqlUnitOfWorkFactory, ws_id: str) -> None:
     await _run(uowf, ws_id, revision, _result("b", b.etag))
     v1 = await publish(uowf, ws_id, revision)
     assert v1.number == 1
+
+
+async def test_cases_per_workspace_are_bounded(uowf: SqlUnitOfWorkFactory, ws_id: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    await _squad_draft(uowf, ws_id)
+    monkeypatch.setattr(limits, "MAX_TEST_CASES_PER_WORKSPACE", 2)
+    for name in ("a", "b"):
+        await testcases.create_case(uowf, ws_id, _body(name), "ann")
+    with pytest.raises(ResourceExhausted) as full:
+        await testcases.create_case(uowf, ws_id, _body("c"), "ann")
+    assert full.value.reason == "TOO_MANY_TEST_CASES"

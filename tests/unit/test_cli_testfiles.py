@@ -1,0 +1,88 @@
+"""agentctl's test-case files and "save as test case" (pure parts): the YAML form reads and
+writes back the same case, mistakes name the file and case, entity files skip test-case
+documents, and a chat conversation becomes a scripted case whose expectations are what was
+observed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from agentconfig.v1 import entities_pb2 as pb
+from agentconfig.v1 import runtime_service_pb2 as rpb
+from agentctl import files, testfiles
+from agentctl.commands.suite_save import from_conversation
+from agentctl.errors import Invalid, Usage
+from tests.harness.suites import EXAMPLES, SUITE
+
+
+def test_the_example_suite_reads_and_writes_back_the_same() -> None:
+    cases = [c.case for c in testfiles.load([EXAMPLES])]
+    assert [c.test_case_id for c in cases] == ["invoice-handoff", "order-status-mock",
+                                               "conditional-prompts"]
+    assert sorted(c.test_case_id for c in cases) == list(SUITE)
+    again = [testfiles.case_from_doc(d, "x") for d in yaml.safe_load_all(
+        testfiles.dump_cases(cases))]
+    assert again == cases
+    assert len(files.load([EXAMPLES])) == 10  # the entities alone
+
+
+@pytest.mark.parametrize(("doc", "problem"), [
+    ({"kind": "test-case", "spec": {}}, "id is required"),
+    ({"kind": "test-case", "id": "a", "spec": {"target": "tool/x"}}, "target must be"),
+    ({"kind": "test-case", "id": "a", "spec": {"target": "agent/x", "responder": "gpt"}},
+     "responder must be"),
+    ({"kind": "test-case", "id": "a", "spec": {"target": "agent/x", "turns": [{"oops": 1}]}},
+     'no field named "oops"'),
+])
+def test_mistakes_name_the_case(doc: dict[str, object], problem: str) -> None:
+    with pytest.raises(Invalid) as exc:
+        testfiles.case_from_doc(doc, "cases.yaml (document 1)")
+    assert exc.value.message.startswith("cases.yaml (document 1)")
+    assert problem in exc.value.message
+
+
+def test_an_id_defined_twice(tmp_path: Path) -> None:
+    text = "kind: test-case\nid: a\nspec: {target: agent/x}\n"
+    (tmp_path / "one.yaml").write_text(text)
+    (tmp_path / "two.yaml").write_text(text)
+    with pytest.raises(Invalid) as exc:
+        testfiles.load([tmp_path])
+    assert "test-case/a is also defined in" in exc.value.message
+
+
+def _turn(message: str, reply: str, agent: str, rule: int, prompts: tuple[str, ...] = (),
+          *calls: rpb.ToolInvocation) -> rpb.ConversationTurn:
+    return rpb.ConversationTurn(user_message=message, reply=reply, agent_id=agent,
+                                handoff_rule_index=rule,
+                                matched_conditional_prompt_ids=prompts, tool_calls=calls)
+
+
+def test_a_chat_conversation_becomes_a_scripted_case() -> None:
+    call = rpb.ToolInvocation(call=rpb.ToolCall(call_id="c1", tool="order-status"),
+                              outcome=rpb.TOOL_OUTCOME_MOCKED)
+    call.call.arguments.update({"order_number": "AB123456"})
+    call.result.string_value = "shipped"
+    listing = rpb.ToolInvocation(call=rpb.ToolCall(call_id="mcp-list:files", tool="files"),
+                                 outcome=rpb.TOOL_OUTCOME_ERROR, error="not listed")
+    conversation = rpb.Conversation(
+        source=rpb.CONVERSATION_SOURCE_CHAT, target_kind=pb.ENTITY_KIND_SQUAD,
+        target_id="front-desk", turns=[
+            _turn("Hi", "Hello!", "support", -1, ("vip",), listing),
+            _turn("My invoice and order AB123456?", "Shipped.", "billing", 0, (), call)])
+    case = from_conversation(conversation, "chat-1", "")
+    assert (case.display_name, case.target_id, len(case.turns)) == ("Hi", "front-desk", 2)
+    first, second = case.turns
+    assert [m.reply for m in first.script.moves] == ["Hello!"]
+    assert (first.expect.agent_id, first.expect.handoff_rule_index) == ("support", -1)
+    assert list(first.expect.conditional_prompt_ids) == ["vip"]
+    assert [c.tool for c in second.script.moves[0].tool_calls] == ["order-status"]
+    assert second.script.moves[1].reply == "Shipped."
+    assert second.expect.check_handoff and second.expect.handoff_rule_index == 0
+    assert second.expect.tool_calls[0].arguments_subset["order_number"] == "AB123456"
+    assert [(m.tool, m.result.string_value) for m in case.mocks] == [("order-status",
+                                                                     "shipped")]
+    with pytest.raises(Usage):
+        from_conversation(rpb.Conversation(source=rpb.CONVERSATION_SOURCE_CHANNEL), "x", "")
