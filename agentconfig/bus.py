@@ -13,6 +13,13 @@ The Redis keys and channels:
   ZSET   agentconfig:rollout:<ws>           replica ids scored by report time (epoch s), so
                                             a reader finds a workspace's reports without
                                             scanning the keyspace
+  STRING agentconfig:conversation:<ws>:<id> JSON {w, c, v, h, a, n, t}: a conversation's
+                                            state (workspace, id, pinned version and its
+                                            hash, current agent, turns, last turn in epoch
+                                            s), written by the runtime replica that answered
+                                            its last turn, expiring after the idle timeout;
+                                            created with a get-or-set script so replicas
+                                            starting it at once agree on one pin
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ CHANNELS_CHANNEL = "agentconfig:channels"
 KEYS_CHANNEL = "agentconfig:keys"
 ROLLOUT_KEY = "agentconfig:rollout:{}:{}"
 ROLLOUT_INDEX = "agentconfig:rollout:{}"
+CONVERSATION_KEY = "agentconfig:conversation:{}:{}"  # workspace ids hold no ":"
 
 MAX_VERSION = 2**31 - 1  # versions are int32 on the wire
 _WORKSPACE = re.compile(r"[a-z][a-z0-9-]{1,62}")
@@ -83,6 +91,8 @@ class InProcessBus:
     def __init__(self) -> None:
         self.production: dict[str, ProductionMove] = {}
         self.rollout: dict[tuple[str, str], dict[str, object]] = {}
+        # CONVERSATION_KEY's values with their expiry (epoch s), as Redis would hold them
+        self.conversations: dict[tuple[str, str], tuple[str, float]] = {}
         self._moves: list[MoveListener] = []
         self._channels: list[ChannelListener] = []
         self._revocations: list[Callable[[str], None]] = []

@@ -12,21 +12,34 @@ from agentconfig.bus import InProcessBus
 from agentconfig.interceptors import BeforeCall
 from agentconfig.tls import channel_credentials
 from runtime_service.adapters.config_client import GrpcConfigSource
+from runtime_service.adapters.conversation_log import SqlConversationLog
+from runtime_service.adapters.conversation_records import (
+    BusConversationRecords,
+    RedisConversationRecords,
+)
 from runtime_service.adapters.database import make_engine, migrate
 from runtime_service.adapters.disk_cache import DiskSnapshotCache
 from runtime_service.adapters.disk_keys import DiskKeyArchive
 from runtime_service.adapters.judge import ResponderJudge
+from runtime_service.adapters.memory_log import MemoryConversationLog
 from runtime_service.adapters.notifications import BusNotifications, RedisNotifications
-from runtime_service.adapters.recorder import NullRecorder, SqlRecorder
+from runtime_service.adapters.recorder import SqlRecorder
 from runtime_service.adapters.suite_store import GrpcSuiteStore
 from runtime_service.api.authz import RuntimeAuthInterceptor
 from runtime_service.api.servicer import RuntimeServicer
+from runtime_service.domain.conversation_token import TokenSigner
 from runtime_service.service.case_runner import Judge
 from runtime_service.service.chat import ChatService
+from runtime_service.service.conversation_reads import Upkeep
 from runtime_service.service.conversations import Conversations
 from runtime_service.service.keys import KeyCache
 from runtime_service.service.loader import Loader
-from runtime_service.service.ports import Notifications, Recorder
+from runtime_service.service.ports import (
+    ConversationLog,
+    ConversationRecords,
+    Notifications,
+    Recorder,
+)
 from runtime_service.service.run_pins import RunPins
 from runtime_service.service.store import Store
 from runtime_service.service.test_runner import TestRunner
@@ -50,6 +63,7 @@ class RuntimeApp:
     hooks: list[BeforeCall] = field(default_factory=list)
     engine: AsyncEngine | None = None
     keys: KeyCache | None = None
+    conversations: Upkeep | None = None
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
 
     async def start(self) -> None:
@@ -61,6 +75,8 @@ class RuntimeApp:
         if self.keys is not None:
             self.keys.load()
         self._task = asyncio.create_task(self.loader.run(), name="runtime-loader")
+        if self.conversations is not None:
+            self.conversations.start()
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -70,6 +86,8 @@ class RuntimeApp:
         if self.keys is not None:
             await self.keys.save()
         await self.recorder.close()
+        if self.conversations is not None:
+            await self.conversations.stop()
         await self.loader.notifications.close()
         await self.config.close()
         if self.engine is not None:
@@ -90,23 +108,35 @@ def _judge(settings: RuntimeSettings) -> Judge | None:
 
 def bootstrap(settings: RuntimeSettings, bus: InProcessBus | None = None) -> RuntimeApp:
     notifications: Notifications
+    records: ConversationRecords
     if settings.redis_url:
         notifications = RedisNotifications(settings.redis_url, settings.replica_id)
+        records = RedisConversationRecords(settings.redis_url)
     else:
-        notifications = BusNotifications(bus or InProcessBus(), settings.replica_id)
+        bus = bus or InProcessBus()
+        notifications = BusNotifications(bus, settings.replica_id)
+        records = BusConversationRecords(bus)
     config = GrpcConfigSource(settings.config_service, credential=settings.service_key,
                               channel_credentials=channel_credentials(
                                   settings.config_tls_ca_file, settings.config_tls_cert_file,
                                   settings.config_tls_key_file))
     engine = make_engine(settings.database_url) if settings.database_url else None
-    recorder: Recorder = SqlRecorder(engine) if engine is not None else NullRecorder()
-    conversations = Conversations(settings.conversation_idle_seconds, settings.policies(),
-                                  settings.conversation_policy)
+    recorder: Recorder
+    conversation_log: ConversationLog
+    if engine is not None:
+        recorder, conversation_log = SqlRecorder(engine), SqlConversationLog(engine)
+    else:  # no database: conversations are kept in memory, bounded
+        recorder = conversation_log = MemoryConversationLog()
+    secrets = settings.conversation_secrets()
+    conversations = Conversations(
+        settings.conversation_idle_seconds, settings.policies(), settings.conversation_policy,
+        records=records, signer=TokenSigner(secrets) if secrets else None)
     loader = Loader(Store(), config, notifications, DiskSnapshotCache(settings.data_dir),
                     conversations, replica_id=settings.replica_id,
                     reconcile_seconds=settings.reconcile_seconds,
                     report_seconds=settings.report_seconds,
                     channel_refresh_seconds=settings.channel_refresh_seconds)
+    conversations.load_version = loader.load_pinned
     chat = ChatService(
         RunPins(config), _responder(settings), recorder,
         tools=HttpToolCaller(settings.tool_timeout_seconds),
@@ -124,6 +154,8 @@ def bootstrap(settings: RuntimeSettings, bus: InProcessBus | None = None) -> Run
         hooks.append(RuntimeAuthInterceptor(keys, settings.service_key,
                                                    settings.operator_key))
     return RuntimeApp(settings, loader, config, recorder,
-                      RuntimeServicer(loader, chat, recorder, tests=TestRunner(
+                      RuntimeServicer(loader, chat, recorder, conversation_log, tests=TestRunner(
                           GrpcSuiteStore(config), chat, _judge(settings),
-                          max(1, settings.test_concurrency))), hooks, engine, keys)
+                          max(1, settings.test_concurrency))), hooks, engine,
+                      keys, Upkeep(conversations, conversation_log,
+                                   settings.conversation_retention_days))

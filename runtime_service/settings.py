@@ -35,6 +35,13 @@ class RuntimeSettings(BaseSettings):
     conversation_policy: str = "pinned"
     # Per-workspace overrides: "ws-a=latest,ws-b=pinned".
     conversation_policies: str = ""
+    # Signs conversation tokens; the same on every replica, so any of them verifies a token
+    # another signed (several, comma-separated: the first signs, any verifies). Empty: a
+    # random secret per process, so a token only verifies on the replica that signed it
+    # (others ignore it) and only the shared record carries conversations across replicas.
+    conversation_secret: str = ""
+    # Recorded conversations idle longer than this are deleted (0: kept forever).
+    conversation_retention_days: float = 30.0
     responder: str = "deterministic"  # or "openai"
     # The internal chat as a simulator (docs/api.md, Chat): what the model sees of a
     # conversation, how long a chat conversation lives in this replica's memory, how long
@@ -77,6 +84,9 @@ class RuntimeSettings(BaseSettings):
     # disk, digests only) is trusted until this long after the config service last
     # confirmed it; 0: never (docs/security.md has the trade-off).
     offline_key_trust_seconds: float = 86_400.0
+
+    def conversation_secrets(self) -> list[bytes]:
+        return [s.strip().encode() for s in self.conversation_secret.split(",") if s.strip()]
 
     def policies(self) -> dict[str, str]:
         pairs = [p.split("=", 1) for p in self.conversation_policies.split(",") if "=" in p]

@@ -10,51 +10,56 @@ import contextlib
 import logging
 from collections import deque
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    insert,
-    select,
-)
+from google.protobuf import json_format
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from runtime_service.adapters.tables import conversations, executions, metadata
 from runtime_service.service.ports import Recorder, Turn
 
+__all__ = ["NullRecorder", "SqlRecorder", "conversations", "executions", "metadata"]
 log = logging.getLogger(__name__)
-metadata = MetaData()
-TS = DateTime(timezone=True)
+MAX_TEXT = 16_000  # characters of a user message or reply kept
 
-conversations = Table(
-    "runtime_conversations", metadata,
-    Column("conversation_id", String(100), primary_key=True),
-    Column("workspace_id", String(64), nullable=False),
-    Column("channel_id", String(64), nullable=False),
-    Column("source", String(16), nullable=False),
-    Column("started_at", TS, nullable=False),
-    Column("last_turn_at", TS, nullable=False),
-    Column("turns", Integer, nullable=False),
-)
 
-executions = Table(
-    "runtime_executions", metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
-    Column("conversation_id", String(100), nullable=False),
-    Column("workspace_id", String(64), nullable=False),
-    Column("channel_id", String(64), nullable=False),
-    Column("source", String(16), nullable=False),
-    Column("agent_id", String(64), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("content_hash", String(64), nullable=False),
-    Column("draft_revision", BigInteger, nullable=False),
-    Column("created_at", TS, nullable=False),
-)
+def clean(text: str) -> str:
+    """Bounded, and without NUL (which Postgres refuses in text)."""
+    return text[:MAX_TEXT].replace("\x00", "\ufffd")
+
+
+def execution_row(t: Turn) -> dict[str, object]:
+    return {"conversation_id": t.conversation_id, "workspace_id": t.workspace_id,
+            "channel_id": t.channel_id, "source": t.source, "agent_id": t.agent_id,
+            "version": t.version, "content_hash": t.content_hash,
+            "draft_revision": t.draft_revision, "created_at": t.at,
+            "user_message": clean(t.user_message), "reply": clean(t.reply),
+            "handoff_rule_index": t.handoff_rule_index,
+            "matched_prompt_ids": list(t.matched_conditional_prompt_ids),
+            "tool_calls": [json_format.MessageToDict(c, preserving_proto_field_name=True)
+                           for c in t.tool_calls],
+            "reason": t.reason}
+
+
+async def upsert_conversation(conn: AsyncConnection, t: Turn) -> None:
+    """One more turn of the conversation: created by its first turn (which names the
+    version it started on); a turn recorded late (another replica's batch) does not move
+    its last turn time or current agent back."""
+    postgres = conn.dialect.name == "postgresql"
+    stmt = (postgresql if postgres else sqlite).insert(conversations).values(
+        workspace_id=t.workspace_id, conversation_id=t.conversation_id,
+        channel_id=t.channel_id, source=t.source, started_at=t.at, last_turn_at=t.at,
+        turns=1, version=t.version, target_kind=t.target_kind, target_id=t.target_id,
+        current_agent_id=t.current_agent_id or t.agent_id)
+    c, new = conversations.c, stmt.excluded
+    later = new.last_turn_at >= c.last_turn_at
+    await conn.execute(stmt.on_conflict_do_update(
+        index_elements=["workspace_id", "conversation_id"],
+        set_={"turns": c.turns + 1,
+              "last_turn_at": (func.greatest if postgres else func.max)(c.last_turn_at,
+                                                                        new.last_turn_at),
+              "current_agent_id": case((later, new.current_agent_id),
+                                       else_=c.current_agent_id)}))
 
 
 class NullRecorder(Recorder):
@@ -124,20 +129,9 @@ class SqlRecorder(Recorder):
 
     async def _write(self, batch: list[Turn]) -> None:
         async with self._engine.begin() as conn:
-            await conn.execute(insert(executions), [
-                {"conversation_id": t.conversation_id, "workspace_id": t.workspace_id,
-                 "channel_id": t.channel_id, "source": t.source, "agent_id": t.agent_id,
-                 "version": t.version, "content_hash": t.content_hash,
-                 "draft_revision": t.draft_revision, "created_at": t.at} for t in batch])
-            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            await conn.execute(insert(executions), [execution_row(t) for t in batch])
             for t in batch:
-                stmt = dialect.insert(conversations).values(
-                    conversation_id=t.conversation_id, workspace_id=t.workspace_id,
-                    channel_id=t.channel_id, source=t.source, started_at=t.at,
-                    last_turn_at=t.at, turns=1)
-                await conn.execute(stmt.on_conflict_do_update(
-                    index_elements=["conversation_id"],
-                    set_={"last_turn_at": t.at, "turns": conversations.c.turns + 1}))
+                await upsert_conversation(conn, t)
 
     async def close(self) -> None:
         if self._task is not None:

@@ -4,7 +4,6 @@ servicer class."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +15,7 @@ from runtime_service.domain.access import check_workspace
 from runtime_service.domain.snapshot import ServingSnapshot
 from runtime_service.service.chat import ChatService
 from runtime_service.service.loader import Loader
-from runtime_service.service.ports import Recorder
+from runtime_service.service.ports import ConversationLog, Recorder
 from runtime_service.service.store import WorkspaceState
 from runtime_service.service.test_runner import TestRunner
 
@@ -49,25 +48,24 @@ def ts(value: datetime) -> timestamp_pb2.Timestamp:
 
 
 class RpcBase:
-    def __init__(self, loader: Loader, chat: ChatService, recorder: Recorder, *,
+    def __init__(self, loader: Loader, chat: ChatService, recorder: Recorder,
+                 conversation_log: ConversationLog | None = None, *,
                  tests: TestRunner | None = None) -> None:
         self._loader = loader
         self._tests = tests  # RunTests (rpc_tests.py)
         self._chat = chat
         self._recorder = recorder
+        self._conversation_log = conversation_log
         self._conversations = loader.conversations
         self._store = loader.store
 
-    async def _production(self, workspace_id: str, conversation_id: str,
-                          ) -> tuple[WorkspaceState, ServingSnapshot]:
+    async def _production(self, workspace_id: str) -> tuple[WorkspaceState, ServingSnapshot]:
+        """The workspace's production state and snapshot (a conversation's pin is chosen
+        from there: rpc_production.py)."""
         check_workspace(workspace_id)
-        if conversation_id:
-            check_conversation_id(conversation_id)
         state = self._store.get(workspace_id)
         if state is None or state.current is None:  # first use: the only await with I/O
             required(workspace_id, "workspace_id")
             state = await self._loader.ensure(workspace_id)
-        if not conversation_id:
-            return state, state.current  # type: ignore[return-value]
-        return state, self._conversations.pick(state, conversation_id, time.monotonic())
+        return state, state.current  # type: ignore[return-value]
 

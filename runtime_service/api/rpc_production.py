@@ -1,29 +1,58 @@
 """The channel-facing RPCs: they read only the production store (in memory; the first
-request for a workspace loads it), so no RPC here can serve a Draft."""
+request for a workspace loads it), so no RPC here can serve a Draft. A turn of a named
+conversation is answered from the version the conversation is pinned to (still a
+production version, fetched if this replica does not hold it) and from its squad's current
+speaker: service/conversations.py."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
-from agentconfig.errors import NotFound
+from agentconfig.errors import NotFound, invalid
 from agentconfig.v1 import runtime_service_pb2 as rpb
-from runtime_service.api.rpc_base import Ctx, RpcBase, required, ts
+from runtime_service.api.rpc_base import Ctx, RpcBase, check_conversation_id, required, ts
 from runtime_service.domain.access import check_channel, check_workspace, current_caller
 from runtime_service.domain.context import context_dict
+from runtime_service.domain.conversation import ConversationState
 from runtime_service.domain.resolve import channel_answer, resolve_agent
 from runtime_service.domain.snapshot import ServingSnapshot
-from runtime_service.service.ports import Turn
+from runtime_service.service.conversations import Opened
+from runtime_service.service.ports import ChannelBinding, Turn
+from runtime_service.service.store import WorkspaceState
+
+T = TypeVar("T")
+
+
+def _conversation_id(conversation_id: str, token: str) -> str:
+    if token and not conversation_id:
+        raise invalid("conversation_id", "is required with a conversation_token", "REQUIRED")
+    return check_conversation_id(conversation_id)
+
+
+def _binding(state: WorkspaceState, channel_id: str) -> ChannelBinding:
+    binding = state.channels.get(channel_id)
+    if binding is None:
+        raise NotFound(f"channel {channel_id!r} not found", reason="CHANNEL_NOT_FOUND")
+    return binding
+
+
+def _answered(state: WorkspaceState, opened: Opened, answer: Callable[[ServingSnapshot], T],
+              ) -> tuple[Opened, T]:
+    """The answer from the conversation's pin; from Production when the pinned version
+    lacks what the channel (live data, rebound since) or the caller names, rather than
+    failing every turn until the conversation goes idle. The pin stays."""
+    try:
+        return opened, answer(opened.snapshot)
+    except NotFound:
+        current = state.current
+        if current is None or opened.snapshot is current:
+            raise
+        return Opened(current, current.served_from, opened.state), answer(current)
 
 
 class ProductionRpcs(RpcBase):
-    def _record(self, snapshot: ServingSnapshot, conversation_id: str, channel_id: str,
-                agent_id: str) -> None:
-        if conversation_id:
-            self._recorder.record(Turn(conversation_id, snapshot.workspace_id, channel_id,
-                                       "channel", agent_id, snapshot.version,
-                                       snapshot.content_hash, 0, datetime.now(UTC)))
-
     async def ResolveChannel(self, request: rpb.ResolveChannelRequest, context: Ctx,
                              ) -> rpb.ResolveChannelResponse:
         # the busiest RPC: its common case (a loaded workspace, no conversation) is written
@@ -32,33 +61,76 @@ class ProductionRpcs(RpcBase):
         if not channel_id:
             required(channel_id, "channel_id")
         check_channel(channel_id)
+        if request.conversation_id or request.conversation_token:
+            return await self._channel_turn(request)
         state = self._store.get(workspace_id)
-        if state is None or state.current is None or request.conversation_id:
-            state, snapshot = await self._production(workspace_id, request.conversation_id)
+        if state is None or state.current is None:
+            state, snapshot = await self._production(workspace_id)
         else:
             check_workspace(workspace_id)
             snapshot = state.current
         binding = state.channels.get(channel_id)
         if binding is None:
             raise NotFound(f"channel {channel_id!r} not found", reason="CHANNEL_NOT_FOUND")
-        answer = channel_answer(snapshot, binding.target_kind, binding.target_id,
-                                request.context, binding.channel_id, binding.type)
-        if request.conversation_id:
-            self._record(snapshot, request.conversation_id, channel_id,
-                         answer.agent.agent_id)
-        return answer
+        return channel_answer(snapshot, binding.target_kind, binding.target_id,
+                              request.context, binding.channel_id, binding.type)
+
+    async def _channel_turn(self, request: rpb.ResolveChannelRequest,
+                            ) -> rpb.ResolveChannelResponse:
+        """A conversation's turn: answered from its pin, from its current speaker."""
+        conversation_id = _conversation_id(request.conversation_id, request.conversation_token)
+        state, _ = await self._production(request.workspace_id)
+        binding = _binding(state, request.channel_id)
+        opened = await self._conversations.start_turn(state, conversation_id,
+                                                request.conversation_token)
+        opened, answer = _answered(state, opened, lambda snapshot: channel_answer(
+            snapshot, binding.target_kind, binding.target_id, request.context,
+            binding.channel_id, binding.type, opened.state.current_agent_id))
+        squad = answer.squad if answer.HasField("squad") else None
+        after, token = self._conversations.end_turn(opened, answer.agent.agent_id)
+        self._record(opened, after, request.context.message, answer.agent, squad,
+                     binding.channel_id, binding.target_kind, binding.target_id)
+        return rpb.ResolveChannelResponse(
+            agent=answer.agent, served_from=opened.served_from, squad=squad,
+            conversation=after.to_proto(), conversation_token=token)
 
     async def ResolveAgent(self, request: rpb.ResolveAgentRequest, context: Ctx,
                            ) -> rpb.ResolveAgentResponse:
         required(request.agent_id, "agent_id")
-        _, snapshot = await self._production(request.workspace_id, request.conversation_id)
-        agent = resolve_agent(snapshot, request.agent_id, context_dict(request.context))
-        self._record(snapshot, request.conversation_id, "", agent.agent_id)
-        return rpb.ResolveAgentResponse(agent=agent, served_from=snapshot.served_from)
+        if not (request.conversation_id or request.conversation_token):
+            _, snapshot = await self._production(request.workspace_id)
+            agent = resolve_agent(snapshot, request.agent_id, context_dict(request.context))
+            return rpb.ResolveAgentResponse(agent=agent, served_from=snapshot.served_from)
+        conversation_id = _conversation_id(request.conversation_id, request.conversation_token)
+        state, _ = await self._production(request.workspace_id)
+        opened = await self._conversations.start_turn(state, conversation_id,
+                                                request.conversation_token)
+        context_values = context_dict(request.context)
+        opened, agent = _answered(state, opened, lambda snapshot: resolve_agent(
+            snapshot, request.agent_id, context_values))
+        after, token = self._conversations.end_turn(opened, agent.agent_id)
+        self._record(opened, after, request.context.message, agent, None, "", "agent",
+                     agent.agent_id)
+        return rpb.ResolveAgentResponse(agent=agent, served_from=opened.served_from,
+                                        conversation=after.to_proto(),
+                                        conversation_token=token)
+
+    def _record(self, opened: Opened, after: ConversationState, message: str,
+                agent: rpb.ResolvedAgent, squad: rpb.SquadTrace | None, channel_id: str,
+                target_kind: str, target_id: str) -> None:
+        snapshot = opened.snapshot
+        self._recorder.record(Turn(
+            after.conversation_id, after.workspace_id, channel_id, "channel", agent.agent_id,
+            snapshot.version, snapshot.content_hash, 0,
+            datetime.fromtimestamp(after.last_turn_at, UTC), user_message=message,
+            handoff_rule_index=squad.handoff_rule_index if squad else -1,
+            matched_conditional_prompt_ids=tuple(agent.matched_conditional_prompt_ids),
+            target_kind=target_kind, target_id=target_id,
+            current_agent_id=after.current_agent_id, reason=opened.served_from.reason))
 
     async def GetProductionSnapshot(self, request: rpb.GetProductionSnapshotRequest,
                                     context: Ctx) -> rpb.GetProductionSnapshotResponse:
-        _, snapshot = await self._production(request.workspace_id, "")
+        _, snapshot = await self._production(request.workspace_id)
         if request.if_none_match and request.if_none_match == snapshot.content_hash:
             return rpb.GetProductionSnapshotResponse(not_modified=True,
                                                      served_from=snapshot.served_from)
@@ -67,7 +139,7 @@ class ProductionRpcs(RpcBase):
 
     async def WatchProduction(self, request: rpb.WatchProductionRequest, context: Ctx,
                               ) -> AsyncIterator[rpb.WatchProductionResponse]:
-        state, snapshot = await self._production(request.workspace_id, "")
+        state, snapshot = await self._production(request.workspace_id)
         while True:
             changed = state.changed
             yield rpb.WatchProductionResponse(

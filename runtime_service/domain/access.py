@@ -6,6 +6,7 @@
 | ResolveAgent, GetProductionSnapshot, WatchProduction | unrestricted channel keys, viewer+ |
 | Chat, StreamChat (Draft or any version)          | editor+ (never a channel key)        |
 | RunTests (the caller's key is forwarded)         | editor+ (never a channel key)        |
+| ListConversations, GetConversation               | viewer+ (never a channel key)        |
 | GetReplicaStatus                                 | any valid key, the service credential |
 """
 
@@ -19,6 +20,7 @@ from agentconfig.apikeys import secret_matches
 from agentconfig.errors import NotFound, PermissionDenied
 
 RANK = {"viewer": 1, "editor": 2, "publisher": 3, "admin": 4}
+VIEWER_ONLY = {"ListConversations", "GetConversation"}  # live data: no channel key reads it
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,10 @@ def check_method(method: str, caller: Caller) -> None:
     if method in ("Chat", "StreamChat", "RunTests"):
         if RANK.get(caller.role, 0) < RANK["editor"]:
             raise _deny(method, "the editor role")
+        return
+    if method in VIEWER_ONLY:
+        if RANK.get(caller.role, 0) < RANK["viewer"]:
+            raise _deny(method, "the viewer role")
         return
     if caller.role == "channel":
         if caller.channel_ids and method != "ResolveChannel":

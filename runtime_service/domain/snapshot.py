@@ -69,6 +69,9 @@ class ServingSnapshot:
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     # resolve.channel_answer's memo: answers by the context values the conditions read
     memo: dict[tuple[object, ...], rpb.ResolveChannelResponse] = field(default_factory=dict)
+    # built by the loader for channels (served_from says PRODUCTION); otherwise the
+    # internal chat's (CHAT)
+    production: bool = False
 
     @cached_property
     def condition_variables(self) -> tuple[str, ...]:
@@ -88,7 +91,15 @@ class ServingSnapshot:
     def served_from(self) -> rpb.ServedFrom:
         return rpb.ServedFrom(workspace_id=self.workspace_id, version=self.version,
                               content_hash=self.content_hash,
-                              draft_revision=self.draft_revision)
+                              draft_revision=self.draft_revision,
+                              reason=rpb.SERVE_REASON_PRODUCTION if self.production
+                              else rpb.SERVE_REASON_CHAT)
+
+    @cached_property
+    def pinned_from(self) -> rpb.ServedFrom:
+        """served_from of a turn answered from its conversation's pin."""
+        return rpb.ServedFrom(workspace_id=self.workspace_id, version=self.version,
+                              content_hash=self.content_hash, reason=rpb.SERVE_REASON_PINNED)
 
 
 def verify(snapshot: pb.Snapshot, expected_hash: str = "") -> dict[Key, pb.Entity]:
@@ -146,11 +157,14 @@ def _prepare_squad(squad_id: str, squad: pb.Squad) -> PreparedSquad:
                          rules)
 
 
-def build(snapshot: pb.Snapshot, expected_hash: str = "") -> ServingSnapshot:
-    """Verify, then pre-digest. Raises SnapshotCorrupt."""
+def build(snapshot: pb.Snapshot, expected_hash: str = "", *, production: bool = False,
+          ) -> ServingSnapshot:
+    """Verify, then pre-digest. Raises SnapshotCorrupt. ``production``: built to answer
+    channels (the loader), not the internal chat."""
     entities = verify(snapshot, expected_hash)
     agents = {i: _prepare_agent(i, e, entities) for (k, i), e in entities.items()
               if k == "agent"}
     squads = {i: _prepare_squad(i, e.squad) for (k, i), e in entities.items() if k == "squad"}
     return ServingSnapshot(snapshot.workspace_id, snapshot.version, snapshot.draft_revision,
-                           snapshot.content_hash, snapshot, agents, squads)
+                           snapshot.content_hash, snapshot, agents, squads,
+                           production=production)

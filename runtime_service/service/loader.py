@@ -21,7 +21,7 @@ from agentconfig.bus import MalformedNotice, ProductionMove
 from agentconfig.errors import AgentConfigError, FailedPrecondition, NotFound, Unavailable
 from agentconfig.metrics import DEGRADED, NOTICES_REFUSED, REFUSED, RELOADS, SERVED_VERSION
 from agentconfig.v1 import entities_pb2 as pb
-from runtime_service.domain.snapshot import SnapshotCorrupt, build
+from runtime_service.domain.snapshot import ServingSnapshot, SnapshotCorrupt, build
 from runtime_service.service.conversations import Conversations
 from runtime_service.service.ports import (
     ChannelBinding,
@@ -55,6 +55,8 @@ class Loader:
         self._missing: dict[str, tuple[float, AgentConfigError]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._pinned: dict[tuple[str, int], asyncio.Future[ServingSnapshot | None]] = {}
+        self._pin_failed: dict[tuple[str, int], float] = {}  # when a pinned fetch failed
         self.config_reachable = True
         self.corrupt: dict[str, str] = {}
 
@@ -126,7 +128,7 @@ class Loader:
                               "unreachable and there is no last-known-good copy on disk",
                               reason="NO_SNAPSHOT")
         try:
-            serving = build(snapshot)
+            serving = build(snapshot, production=True)
         except SnapshotCorrupt as exc:
             self.corrupt[workspace_id] = f"disk copy refused: {exc}"
             log.error("refusing corrupt disk snapshot of %s: %s", workspace_id, exc)
@@ -142,7 +144,7 @@ class Loader:
 
     async def _install(self, snapshot: pb.Snapshot, expected_hash: str) -> None:
         try:
-            serving = build(snapshot, expected_hash)
+            serving = build(snapshot, expected_hash, production=True)
         except SnapshotCorrupt as exc:
             REFUSED.inc()
             self.corrupt[snapshot.workspace_id] = str(exc)
@@ -197,6 +199,43 @@ class Loader:
             await self.advance(move, attempt + 1)
 
         self._spawn(later())
+
+    async def load_pinned(self, workspace_id: str, version: int, content_hash: str,
+                          ) -> ServingSnapshot | None:
+        """A version a conversation is pinned to that this replica does not hold (another
+        replica pinned it, or this one restarted): fetched once however many turns ask,
+        verified against the hash the conversation started on, and kept in the
+        workspace's ``versions`` while conversations use it. None when it cannot be had
+        now; the caller answers from Production and tries again next turn."""
+        state = self.store.state(workspace_id)
+        if version in state.versions:
+            return state.versions[version]
+        key = (workspace_id, version)
+        if time.monotonic() - self._pin_failed.get(key, -1e9) < self._negative_seconds:
+            return None  # failed a moment ago: do not ask the config service every turn
+        if key not in self._pinned:
+            task = asyncio.ensure_future(self._fetch_pinned(state, version, content_hash))
+            self._pinned[key] = task
+            task.add_done_callback(lambda _: self._pinned.pop(key, None))
+        return await asyncio.shield(self._pinned[key])
+
+    async def _fetch_pinned(self, state: WorkspaceState, version: int, content_hash: str,
+                            ) -> ServingSnapshot | None:
+        try:
+            snapshot = await self.config.version(state.workspace_id, version)
+            if (snapshot.workspace_id, snapshot.version) != (state.workspace_id, version):
+                raise SnapshotCorrupt(f"asked for v{version}, got v{snapshot.version}")
+            serving = build(snapshot, content_hash, production=True)
+        except (AgentConfigError, SnapshotCorrupt) as exc:
+            if isinstance(exc, Unavailable):
+                self.config_reachable = False
+            elif isinstance(exc, SnapshotCorrupt):
+                REFUSED.inc()
+            log.warning("cannot load pinned v%d of %s (%s); answering from Production",
+                        version, state.workspace_id, exc)
+            self._pin_failed[(state.workspace_id, version)] = time.monotonic()
+            return None
+        return state.versions.setdefault(version, serving)
 
     # notifications and the periodic loops -----------------------------------------------
     def on_move(self, move: ProductionMove) -> None:
@@ -286,10 +325,11 @@ class Loader:
                 await asyncio.sleep(self.reconcile_seconds * random.uniform(0.75, 1.0))
                 await self.reconcile()
                 now = time.monotonic()
-                self.conversations.sweep(now)
+                self.conversations.sweep(time.time())
                 DEGRADED.set(1 if self.degraded_reasons() else 0)
+                in_use = self.conversations.in_use(time.time())
                 for state in list(self.store.workspaces.values()):
-                    state.keep_only(self.conversations.in_use(state.workspace_id, now))
+                    state.keep_only(in_use.get(state.workspace_id, set()))
                 if now - last_report >= self.report_seconds:
                     last_report = now
                     for state in list(self.store.workspaces.values()):

@@ -12,6 +12,7 @@ from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from agentconfig.v1 import testing_pb2 as tpb
 from runtime_service.domain.access import KeyInfo
+from runtime_service.domain.conversation import ConversationState
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,7 @@ class Turn:
     target_kind: str = ""  # agent | squad, for the internal chat
     target_id: str = ""
     current_agent_id: str = ""  # a squad's speaker after this turn
+    reason: int = 0  # rpb.ServeReason; UNSPECIFIED reads as CHAT for chat turns
 
 
 class Recorder(abc.ABC):
@@ -174,3 +176,49 @@ class Recorder(abc.ABC):
     async def close(self) -> None:
         return None
 
+
+
+class ConversationRecords(abc.ABC):
+    """The shared record of each conversation's state, keyed by (workspace, conversation
+    id), so a replica that never saw a conversation (or restarted) reads it as the others
+    do. Redis in the real topology, the in-process bus in the embedded mode. Records expire
+    ``ttl`` seconds after their last write: the conversation's idle timeout."""
+
+    @abc.abstractmethod
+    async def claim(self, state: ConversationState, ttl: float) -> ConversationState:
+        """The record of ``state``'s conversation if there is one, else ``state``, written
+        as the record (atomically: two replicas starting the same conversation at once
+        agree on one). A record that does not read back is replaced by ``state``."""
+    @abc.abstractmethod
+    async def put(self, states: list[ConversationState], ttl: float) -> None:
+        """Overwrite the records of these conversations."""
+    async def close(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class ConversationQuery:
+    """A page of ListConversations: newest first (start time, then id, descending)."""
+
+    workspace_id: str
+    limit: int
+    channel_id: str = ""
+    agent_id: str = ""  # conversations in which this agent answered a turn
+    version: int = 0  # conversations that started on this version
+    source: str = ""  # channel | chat | "" (both)
+    after: tuple[int, str] | None = None  # (start time in epoch microseconds, id) seen last
+
+
+class ConversationLog(abc.ABC):
+    """Recorded conversations (live data), read back and aged out."""
+
+    @abc.abstractmethod
+    async def page(self, query: ConversationQuery) -> list[rpb.Conversation]:
+        """At most ``query.limit`` conversations, without their turns."""
+    @abc.abstractmethod
+    async def get(self, workspace_id: str, conversation_id: str) -> rpb.Conversation | None:
+        """The conversation with every turn, oldest first."""
+    @abc.abstractmethod
+    async def delete_before(self, cutoff: datetime) -> int:
+        """Delete conversations whose last turn is older than ``cutoff``, and their turns;
+        how many conversations went."""

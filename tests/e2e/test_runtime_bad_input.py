@@ -131,6 +131,46 @@ ROWS = [
         Code.INVALID_ARGUMENT, "mocks[0].tool"),
     Row("watch unknown workspace", "WatchProduction",
         lambda: rpb.WatchProductionRequest(workspace_id="ws-none"), Code.NOT_FOUND),
+    # conversations (issue 9)
+    Row("token that is not one", "ResolveChannel",
+        resolve(conversation_id="c", conversation_token="garbage"), Code.INVALID_ARGUMENT,
+        "conversation_token"),
+    Row("token cut short", "ResolveChannel",
+        resolve(conversation_id="c", conversation_token="c1.eyJ3IjoicnQifQ"),
+        Code.INVALID_ARGUMENT, "conversation_token"),
+    Row("token without conversation id", "ResolveChannel",
+        resolve(conversation_token="c1.a.b"), Code.INVALID_ARGUMENT, "conversation_id"),
+    Row("token too long", "ResolveAgent", lambda: rpb.ResolveAgentRequest(
+        workspace_id=WS, agent_id="support", conversation_id="c",
+        conversation_token="c1." + "A" * 2000 + ".x"), Code.INVALID_ARGUMENT,
+        "conversation_token"),
+    Row("unknown conversation", "GetConversation", lambda: rpb.GetConversationRequest(
+        workspace_id=WS, conversation_id="never-seen"), Code.NOT_FOUND),
+    Row("conversation without id", "GetConversation",
+        lambda: rpb.GetConversationRequest(workspace_id=WS), Code.INVALID_ARGUMENT,
+        "conversation_id"),
+    Row("conversation id too long", "GetConversation", lambda: rpb.GetConversationRequest(
+        workspace_id=WS, conversation_id="c" * 101), Code.INVALID_ARGUMENT, "conversation_id"),
+    Row("conversation without workspace", "GetConversation",
+        lambda: rpb.GetConversationRequest(conversation_id="c"), Code.INVALID_ARGUMENT,
+        "workspace_id"),
+    Row("conversations without workspace", "ListConversations",
+        lambda: rpb.ListConversationsRequest(), Code.INVALID_ARGUMENT, "workspace_id"),
+    Row("negative page size", "ListConversations",
+        lambda: rpb.ListConversationsRequest(workspace_id=WS, page_size=-1),
+        Code.INVALID_ARGUMENT, "page_size"),
+    Row("page token not one", "ListConversations",
+        lambda: rpb.ListConversationsRequest(workspace_id=WS, page_token="x" * 40),
+        Code.INVALID_ARGUMENT, "page_token"),
+    Row("negative version filter", "ListConversations",
+        lambda: rpb.ListConversationsRequest(workspace_id=WS, version=-1),
+        Code.INVALID_ARGUMENT, "version"),
+    Row("unknown source", "ListConversations",
+        lambda: rpb.ListConversationsRequest(workspace_id=WS, source=7),  # type: ignore[arg-type]
+        Code.INVALID_ARGUMENT, "source"),
+    Row("channel filter too long", "ListConversations",
+        lambda: rpb.ListConversationsRequest(workspace_id=WS, channel_id="c" * 65),
+        Code.INVALID_ARGUMENT, "channel_id"),
 ]
 
 

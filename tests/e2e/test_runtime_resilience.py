@@ -10,12 +10,13 @@ from pathlib import Path
 
 import grpc
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from runtime_service.adapters.recorder import SqlRecorder
+from runtime_service.adapters.tables import conversations, executions
 from tests.harness import workspace
 from tests.harness.servers import PostgresServer, RedisServer
 from tests.harness.services import ConfigHandle, start_config_service, start_runtime_service
@@ -76,13 +77,14 @@ async def test_config_service_down_disk_copy_and_corruption(
 
 
 async def _rows(url: str, ws: str) -> list[tuple[object, ...]]:
+    """Every column of the runtime's conversation and turn rows of ``ws``."""
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
             out = []
-            for table in ("runtime_conversations", "runtime_executions"):
-                result = await conn.execute(select(text("*")).select_from(text(table)).where(
-                    text("workspace_id = :ws")).order_by(text("1")), {"ws": ws})
+            for table in (conversations, executions):
+                result = await conn.execute(select(table).where(table.c.workspace_id == ws)
+                                            .order_by(*table.primary_key.columns))
                 out += [tuple(row) for row in result]
             return out
     finally:
@@ -96,16 +98,24 @@ async def test_conversation_records_survive_publish_and_rollback(
                                           database_url=postgres_url)
     try:
         await workspace.seed(config.stub, ws_id)
-        for turn in range(3):
-            await runtime.stub.ResolveChannel(rpb.ResolveChannelRequest(
+        token = ""
+        for turn, message in enumerate(("hi", "my invoice", "thanks")):
+            answer = await runtime.stub.ResolveChannel(rpb.ResolveChannelRequest(
                 workspace_id=ws_id, channel_id="web", conversation_id="conv-1",
-                context=rpb.ConversationContext(turn=turn)))
+                conversation_token=token,
+                context=rpb.ConversationContext(turn=turn, message=message)))
+            token = answer.conversation_token
         recorder = runtime.app.recorder
         assert isinstance(recorder, SqlRecorder)
         await recorder.flush()
         before = await _rows(postgres_url, ws_id)
         assert len(before) == 4  # one conversation, three executions
-        assert {row[-4] for row in before[1:]} == {1}  # each turn names v1
+        version_at = list(executions.c.keys()).index("version")
+        assert [row[version_at] for row in before[1:]] == [1, 1, 1]  # each turn names v1
+        read = await runtime.stub.GetConversation(rpb.GetConversationRequest(
+            workspace_id=ws_id, conversation_id="conv-1"))
+        assert [t.agent_id for t in read.conversation.turns] == ["support", "billing",
+                                                                 "billing"]
 
         await workspace.publish_all(config.stub, ws_id, workspace.entities("Be brief."), "v2")
         await config.stub.RollbackToVersion(cpb.RollbackToVersionRequest(
@@ -113,6 +123,8 @@ async def test_conversation_records_survive_publish_and_rollback(
         await asyncio.sleep(0.2)
         await recorder.flush()
         assert await _rows(postgres_url, ws_id) == before
+        assert await runtime.stub.GetConversation(rpb.GetConversationRequest(
+            workspace_id=ws_id, conversation_id="conv-1")) == read
     finally:
         await runtime.stop()
 
