@@ -18,6 +18,7 @@ from agentctl.commands import (
     backups,
     channels,
     chat,
+    conversations,
     dev,
     draft,
     export,
@@ -112,6 +113,7 @@ app.add_typer(channels.app, name="channels")
 app.add_typer(backups.app, name="backups")
 app.add_typer(keys.app, name="keys")
 app.add_typer(tests.app, name="test")
+app.add_typer(conversations.app, name="conversations")
 draft.register(app)
 versions.register(app)
 publishing.register(app)
