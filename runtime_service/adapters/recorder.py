@@ -16,16 +16,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from runtime_service.adapters.tables import conversations, executions, metadata
-from runtime_service.service.ports import Recorder, Turn
+from runtime_service.service.ports import MAX_TURN_TEXT, Recorder, Turn
 
 __all__ = ["NullRecorder", "SqlRecorder", "conversations", "executions", "metadata"]
 log = logging.getLogger(__name__)
-MAX_TEXT = 16_000  # characters of a user message or reply kept
-
-
 def clean(text: str) -> str:
     """Bounded, and without NUL (which Postgres refuses in text)."""
-    return text[:MAX_TEXT].replace("\x00", "\ufffd")
+    return text[:MAX_TURN_TEXT].replace("\x00", "\ufffd")
 
 
 def execution_row(t: Turn) -> dict[str, object]:
@@ -44,7 +41,7 @@ def execution_row(t: Turn) -> dict[str, object]:
 async def upsert_conversation(conn: AsyncConnection, t: Turn) -> None:
     """One more turn of the conversation: created by its first turn (which names the
     version it started on); a turn recorded late (another replica's batch) does not move
-    its last turn time or current agent back."""
+    its times or current agent back."""
     postgres = conn.dialect.name == "postgresql"
     stmt = (postgresql if postgres else sqlite).insert(conversations).values(
         workspace_id=t.workspace_id, conversation_id=t.conversation_id,
@@ -53,11 +50,12 @@ async def upsert_conversation(conn: AsyncConnection, t: Turn) -> None:
         current_agent_id=t.current_agent_id or t.agent_id)
     c, new = conversations.c, stmt.excluded
     later = new.last_turn_at >= c.last_turn_at
+    greatest, least = (func.greatest, func.least) if postgres else (func.max, func.min)
     await conn.execute(stmt.on_conflict_do_update(
         index_elements=["workspace_id", "conversation_id"],
         set_={"turns": c.turns + 1,
-              "last_turn_at": (func.greatest if postgres else func.max)(c.last_turn_at,
-                                                                        new.last_turn_at),
+              "started_at": least(c.started_at, new.started_at),
+              "last_turn_at": greatest(c.last_turn_at, new.last_turn_at),
               "current_agent_id": case((later, new.current_agent_id),
                                        else_=c.current_agent_id)}))
 

@@ -19,7 +19,7 @@ from runtime_service.domain.conversation import ConversationState
 from runtime_service.domain.resolve import channel_answer, resolve_agent
 from runtime_service.domain.snapshot import ServingSnapshot
 from runtime_service.service.conversations import Opened
-from runtime_service.service.ports import ChannelBinding, Turn
+from runtime_service.service.ports import MAX_TURN_TEXT, ChannelBinding, Turn
 from runtime_service.service.store import WorkspaceState
 
 T = TypeVar("T")
@@ -122,7 +122,8 @@ class ProductionRpcs(RpcBase):
         self._recorder.record(Turn(
             after.conversation_id, after.workspace_id, channel_id, "channel", agent.agent_id,
             snapshot.version, snapshot.content_hash, 0,
-            datetime.fromtimestamp(after.last_turn_at, UTC), user_message=message,
+            datetime.fromtimestamp(after.last_turn_at, UTC),
+            user_message=message[:MAX_TURN_TEXT],  # the queue holds it until written
             handoff_rule_index=squad.handoff_rule_index if squad else -1,
             matched_conditional_prompt_ids=tuple(agent.matched_conditional_prompt_ids),
             target_kind=target_kind, target_id=target_id,

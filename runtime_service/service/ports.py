@@ -141,6 +141,9 @@ class KeyArchive(abc.ABC):
         """The kept records, or none when the copy is missing or does not verify."""
 
 
+MAX_TURN_TEXT = 16_000  # characters of a turn's message or reply that are recorded
+
+
 @dataclass(frozen=True)
 class Turn:
     """One answered turn: live data, recorded off the hot path."""
@@ -155,7 +158,7 @@ class Turn:
     draft_revision: int
     at: datetime
     # What GetConversation shows of the turn; empty or default where unknown (a channel
-    # turn has no reply: the gateway's model writes it).
+    # turn has no reply: the gateway's model writes it). Texts at most MAX_TURN_TEXT.
     user_message: str = ""
     reply: str = ""
     handoff_rule_index: int = -1

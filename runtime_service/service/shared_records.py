@@ -7,6 +7,7 @@ counted, once too many wait."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 
@@ -58,7 +59,7 @@ class SharedRecords:
     async def _drain(self) -> None:
         assert self._records is not None
         while self._pending:
-            batch = list(self._pending.values())[:500]
+            batch = list(itertools.islice(self._pending.values(), 500))
             for state in batch:
                 key = (state.workspace_id, state.conversation_id)
                 if self._pending.get(key) is state:
