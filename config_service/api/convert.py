@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from google.protobuf import struct_pb2, timestamp_pb2
+from google.protobuf import json_format, struct_pb2, timestamp_pb2
 
 from agentconfig.diff import EntityDiff
 from agentconfig.errors import FieldViolation, invalid
@@ -51,7 +51,10 @@ def kind_enum(name: str) -> pb.EntityKind.ValueType:
 
 
 def entity_input(entity: pb.Entity, path: str) -> EntityInput:
-    parts = entity_to_parts(entity)
+    try:
+        parts = entity_to_parts(entity)
+    except json_format.SerializeToJsonError as exc:  # NaN or Infinity in a Struct or Value
+        raise invalid(path, f"holds a value JSON cannot carry ({exc})", "NOT_FINITE") from None
     if parts is None:
         raise invalid(path, f"set exactly one spec: {KIND_NAMES}", "UNKNOWN_KIND")
     kind, entity_id, spec = parts

@@ -79,6 +79,8 @@ CASES: list[Case] = [
          "expected_revision"),
     Case("create-author-too-long", create(b.voice("warm"), author="a" * 201), IA, "author"),
     Case("create-author-nul", create(b.voice("warm"), author="a\x00b"), IA, "author"),
+    Case("create-schema-nan", create(schema_tool({"type": "object", "maximum": float("nan")})),
+         IA, "entity", reason="NOT_FINITE"),
     Case("update-missing-etag", lambda w: ("UpdateDraftEntity", cpb.UpdateDraftEntityRequest(
          workspace_id=w.ws, entity=b.tool("weather"))), IA, "etag"),
     Case("update-stale-etag", lambda w: ("UpdateDraftEntity", cpb.UpdateDraftEntityRequest(
