@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from google.protobuf import field_mask_pb2
 from rich.table import Table
 
 from agentconfig.v1 import config_service_pb2 as cpb
@@ -69,16 +70,18 @@ def settings(
     changes = (two_person_rule, require_passing_tests, live_tools or None)
     if any(v is not None for v in changes) or no_live_tools:
         wanted = cpb.WorkspaceSettings()
-        wanted.CopyFrom(ws.settings)  # keep what is not being changed
+        mask = field_mask_pb2.FieldMask()  # only what is being changed
         if two_person_rule is not None:
             wanted.two_person_rule = two_person_rule
+            mask.paths.append("two_person_rule")
         if require_passing_tests is not None:
             wanted.require_passing_tests = require_passing_tests
+            mask.paths.append("require_passing_tests")
         if live_tools or no_live_tools:
-            wanted.ClearField("live_tool_ids")
             wanted.live_tool_ids.extend(live_tools or [])
+            mask.paths.append("live_tool_ids")
         ws = c.call(c.stub.UpdateWorkspaceSettings, cpb.UpdateWorkspaceSettingsRequest(
-            workspace_id=c.workspace, settings=wanted)).workspace
+            workspace_id=c.workspace, settings=wanted, update_mask=mask)).workspace
     data = {"workspace_id": ws.workspace_id,
             "settings": as_dict(ws.settings) | {"two_person_rule": ws.settings.two_person_rule}}
 

@@ -39,7 +39,8 @@ class DraftRpcs(RpcBase):
                                               workspaces.Settings(
                                                   given.two_person_rule,
                                                   tuple(given.live_tool_ids),
-                                                  given.require_passing_tests))
+                                                  given.require_passing_tests),
+                                              tuple(request.update_mask.paths))
         return cpb.UpdateWorkspaceSettingsResponse(workspace=cv.workspace(ws))
 
     # the Draft -------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
 
 from agentconfig.errors import AlreadyExists, invalid
 from config_service.domain import limits as L
@@ -74,19 +75,32 @@ def _check_settings(settings: Settings) -> None:
                           "DUPLICATE")
 
 
+SETTING_NAMES = tuple(f.name for f in fields(Settings))
+
+
+def _check_mask(paths: Sequence[str]) -> None:
+    for i, path in enumerate(paths):
+        if path not in SETTING_NAMES:
+            raise invalid(f"update_mask.paths[{i}]", f"{path!r} is not a setting; settings: "
+                          f"{', '.join(SETTING_NAMES)}", "UNKNOWN_SETTING")
+
+
 async def update_settings(uowf: UnitOfWorkFactory, workspace_id: str, settings: Settings,
-                          ) -> Workspace:
-    """Audited with what changed (settings that stay as they were are not repeated)."""
+                          only: Sequence[str] = ()) -> Workspace:
+    """``only`` names the settings to change (the others stay, so two admins changing
+    different settings do not undo each other); empty: all of them. Audited with what
+    changed (settings that stay as they were are not repeated)."""
+    _check_mask(only)
     _check_settings(settings)
+    names = set(only or SETTING_NAMES)
     async with uowf() as uow:
         ws = await workspace(uow.repo, workspace_id, lock=True)
         changed: dict[str, object] = {
             name: value for name, value in asdict(settings).items()
-            if getattr(ws, name) != value}
+            if name in names and getattr(ws, name) != value}
         if changed:
-            ws.two_person_rule = settings.two_person_rule
-            ws.live_tool_ids = settings.live_tool_ids
-            ws.require_passing_tests = settings.require_passing_tests
+            for name, value in changed.items():
+                setattr(ws, name, value)
             await uow.repo.save_workspace(ws)
             await audit.record(uow.repo, ws.id, "workspace.settings", ws.id,
                                {k: list(v) if isinstance(v, tuple) else v

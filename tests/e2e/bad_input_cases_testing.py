@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
-from google.protobuf import json_format
+from google.protobuf import field_mask_pb2, json_format
 
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import entities_pb2 as pb
@@ -145,4 +145,9 @@ CASES: list[Case] = [
          "settings.live_tool_ids[1]", "BAD_ID"),
     Case("settings-live-tool-twice", _settings("weather", "weather"), IA,
          "settings.live_tool_ids[1]", "DUPLICATE"),
+    Case("settings-unknown-mask-path", lambda w: (
+        "UpdateWorkspaceSettings", cpb.UpdateWorkspaceSettingsRequest(
+            workspace_id=w.ws, settings=cpb.WorkspaceSettings(),
+            update_mask=field_mask_pb2.FieldMask(paths=["two_person_rule", "colour"]))),
+         IA, "update_mask.paths[1]", "UNKNOWN_SETTING"),
 ]

@@ -188,6 +188,20 @@ async def test_settings_and_live_data_survive_publish(uowf: SqlUnitOfWorkFactory
     assert (again.live_tool_ids, again.require_passing_tests) == (("weather",), False)
 
 
+async def test_a_masked_settings_update_keeps_the_others(uowf: SqlUnitOfWorkFactory,
+                                                         ws_id: str) -> None:
+    await _squad_draft(uowf, ws_id)
+    await workspaces.update_settings(uowf, ws_id, workspaces.Settings(
+        two_person_rule=True, live_tool_ids=("weather",)))
+    ws = await workspaces.update_settings(uowf, ws_id, workspaces.Settings(
+        require_passing_tests=True), only=("require_passing_tests",))
+    assert (ws.two_person_rule, ws.live_tool_ids, ws.require_passing_tests) == (
+        True, ("weather",), True)
+    ws = await workspaces.update_settings(uowf, ws_id, workspaces.Settings())
+    assert (ws.two_person_rule, ws.live_tool_ids, ws.require_passing_tests) == (
+        False, (), False)  # no mask: every setting replaced
+
+
 async def test_the_publish_gate(uowf: SqlUnitOfWorkFactory, ws_id: str) -> None:
     revision = await _squad_draft(uowf, ws_id)
     await workspaces.update_settings(uowf, ws_id, workspaces.Settings(
