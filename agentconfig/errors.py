@@ -13,6 +13,10 @@ gRPC, and ``agentconfig.rpc_status`` maps each class to a status code in one pla
     ├── Unauthenticated
     ├── ResourceExhausted        a limit was reached
     └── Unavailable              a dependency is down; retry later (RetryInfo)
+
+    StartupError                 a process cannot start (e.g. its port is taken); never
+                                 crosses the wire, so it is outside the tree above: each
+                                 entry point prints it as one line and exits non-zero
 """
 
 from __future__ import annotations
@@ -108,3 +112,8 @@ def invalid(field: str, description: str, reason: str = "INVALID") -> InvalidArg
     """One-field InvalidArgument, the most common error of request checking."""
     return InvalidArgument(f"{field}: {description}", violations=[
         FieldViolation(field, description, reason)])
+
+
+class StartupError(Exception):
+    """A server cannot start, said in one line an operator can act on (which address, the
+    likely cause, what to change). Entry points print ``str(error)`` and exit 1."""

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import signal
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -17,6 +19,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
+from agentconfig.errors import StartupError
 from agentconfig.interceptors import BeforeCall, CallPipeline
 from agentconfig.tls import server_credentials
 
@@ -79,14 +82,45 @@ class RunningServer:
         await self.server.stop(grace)
 
 
+def _in_use(listen: str, setting: str) -> StartupError:
+    return StartupError(
+        f"cannot listen on {listen}: the port is already in use (another agentconfig "
+        f"process is probably running; stop it or set {setting})")
+
+
+def ensure_can_listen(listen: str, setting: str = "another listen address") -> None:
+    """Raise StartupError if another process holds ``listen``'s port: called before a server
+    starts anything, so a second start says so in one line. ``setting`` names what the
+    operator can change (e.g. "AGENTCONFIG_LISTEN")."""
+    host, _, port = listen.rpartition(":")
+    if not port.isdigit() or int(port) == 0:
+        return
+    try:
+        addresses = socket.getaddrinfo(host.strip("[]") or None, int(port),
+                                       type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError:
+        return  # an unresolvable host: gRPC's own bind reports it
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise _in_use(listen, setting) from None
+
+
 async def start_server(listen: str, services: Sequence[Service], *,
                        max_message_bytes: int = 4 * 1024 * 1024,
                        hooks: Sequence[BeforeCall] = (),
                        credentials: grpc.ServerCredentials | None = None,
-                       max_concurrent_rpcs: int | None = None) -> RunningServer:
+                       max_concurrent_rpcs: int | None = None,
+                       listen_setting: str = "another listen address") -> RunningServer:
     """Start serving on ``listen`` ("host:port"; port 0 picks a free one). Beyond
     ``max_concurrent_rpcs`` calls in flight, new ones get RESOURCE_EXHAUSTED at once rather
-    than waiting in an unbounded queue."""
+    than waiting in an unbounded queue. A port that cannot be bound raises StartupError
+    (``listen_setting`` names what the operator can change)."""
+    ensure_can_listen(listen, listen_setting)
     server = grpc.aio.server(
         maximum_concurrent_rpcs=max_concurrent_rpcs,
         options=[("grpc.max_receive_message_length", max_message_bytes),
@@ -107,8 +141,13 @@ async def start_server(listen: str, services: Sequence[Service], *,
     reflection.enable_server_reflection(
         (*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
          reflection.SERVICE_NAME), server)
-    port = (server.add_secure_port(listen, credentials) if credentials
-            else server.add_insecure_port(listen))
+    try:
+        port = (server.add_secure_port(listen, credentials) if credentials
+                else server.add_insecure_port(listen))
+    except RuntimeError:  # gRPC says only "Failed to bind"; the probe above names the cause
+        ensure_can_listen(listen, listen_setting)
+        raise StartupError(f"cannot listen on {listen} (is the address one of this "
+                           f"host's? set {listen_setting})") from None
     await server.start()
     running = RunningServer(server, port, health, names)
     await running.set_serving(True)

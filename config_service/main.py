@@ -1,13 +1,25 @@
-"""Entry point: ``config-service serve`` (the default) or ``config-service migrate``."""
+"""The config service: holds each workspace's Draft, publishes immutable versions, keeps
+their history and moves Production (publish, rollback), over gRPC.
+
+commands:
+  serve    serve until SIGINT/SIGTERM, then drain (the default)
+  migrate  bring the database schema up to date, then exit"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
-import sys
 
 from agentconfig import logs
-from agentconfig.grpc_server import Service, server_options, shutdown_event, start_server
+from agentconfig.entry_points import parser, run_or_exit
+from agentconfig.grpc_server import (
+    Service,
+    ensure_can_listen,
+    server_options,
+    shutdown_event,
+    start_server,
+)
 from agentconfig.metrics import serve_metrics
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from config_service.adapters.sql.engine import make_engine, migrate
@@ -16,6 +28,7 @@ from config_service.settings import ConfigServiceSettings
 
 log = logging.getLogger("config_service")
 SERVICE_NAME = "agentconfig.v1.ConfigService"
+LISTEN_SETTING = "AGENTCONFIG_LISTEN"
 
 
 def service(app: ConfigApp) -> Service:
@@ -23,6 +36,7 @@ def service(app: ConfigApp) -> Service:
 
 
 async def serve(settings: ConfigServiceSettings) -> None:
+    ensure_can_listen(settings.listen, LISTEN_SETTING)
     stop = shutdown_event()
     serve_metrics(settings.metrics_listen)
     if not settings.auth_required:
@@ -34,7 +48,8 @@ async def serve(settings: ConfigServiceSettings) -> None:
     app = bootstrap(settings)
     await app.start()
     running = await start_server(settings.listen, [service(app)],
-                                 hooks=app.hooks, **server_options(settings))
+                                 hooks=app.hooks, listen_setting=LISTEN_SETTING,
+                                 **server_options(settings))
     log.info("config service listening on %s (port %d)", settings.listen, running.port)
     try:
         await stop.wait()
@@ -52,16 +67,22 @@ async def run_migrations(settings: ConfigServiceSettings) -> None:
         await engine.dispose()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
     settings = ConfigServiceSettings()
     logs.setup(settings.log_level)
-    command = sys.argv[1] if len(sys.argv) > 1 else "serve"
-    if command == "migrate":
+    if args.command == "migrate":
         asyncio.run(run_migrations(settings))
-    elif command == "serve":
-        asyncio.run(serve(settings))
     else:
-        sys.exit(f"usage: config-service [serve|migrate]; unknown command {command!r}")
+        run_or_exit(lambda: asyncio.run(serve(settings)))
+
+
+def _parser() -> argparse.ArgumentParser:
+    made = parser("config-service", __doc__ or "",
+                  [("settings (environment variables)", ConfigServiceSettings)])
+    made.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate"],
+                      help="serve (the default) or migrate")
+    return made
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 The config service runs on a SQLite file under the data directory, the runtime on the same
 process's in-process bus; both listen on their usual ports. Ctrl-C stops both cleanly.
+./scripts/run.sh runs it (extra arguments are passed on).
 """
 
 from __future__ import annotations
@@ -13,9 +14,16 @@ import secrets
 from pathlib import Path
 
 import grpc
+from pydantic_settings import BaseSettings
 
 from agentconfig.bus import InProcessBus
-from agentconfig.grpc_server import server_options, shutdown_event, start_server
+from agentconfig.entry_points import parser, run_or_exit
+from agentconfig.grpc_server import (
+    ensure_can_listen,
+    server_options,
+    shutdown_event,
+    start_server,
+)
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from config_service.bootstrap import bootstrap as bootstrap_config
 from config_service.main import service as config_service
@@ -56,7 +64,17 @@ def _secret(path: Path) -> tuple[str, bool]:
     return value, True
 
 
+SETTINGS: list[tuple[str, type[BaseSettings]]] = [
+    ("config service settings (environment variables; the embedded mode sets the database,\n"
+     "Redis, listen address and keys itself)", ConfigServiceSettings),
+    ("runtime service settings (environment variables; the embedded mode sets the config\n"
+     "service, Redis, database, data directory, listen address and keys itself)",
+     RuntimeSettings)]
+
+
 async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
+    ensure_can_listen(config_listen, "--config-listen")
+    ensure_can_listen(runtime_listen, "--runtime-listen")
     stop = shutdown_event()
     operator_key, first_start = _secret(data_dir / "operator.key")
     service_key, _ = _secret(data_dir / "service.key")
@@ -68,7 +86,7 @@ async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
         bus=bus)
     await config_app.start()
     config_server = await start_server(config_listen, [config_service(config_app)],
-                                       hooks=config_app.hooks,
+                                       hooks=config_app.hooks, listen_setting="--config-listen",
                                        **server_options(config_app.settings))
     config_address = f"127.0.0.1:{config_server.port}"
     runtime_app = bootstrap_runtime(RuntimeSettings(
@@ -79,6 +97,7 @@ async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
     await runtime_app.start()
     runtime_server = await start_server(runtime_listen, [runtime_service(runtime_app)],
                                         hooks=runtime_app.hooks,
+                                        listen_setting="--runtime-listen",
                                         **server_options(runtime_app.settings))
     try:
         async with grpc.aio.insecure_channel(config_address) as channel:
@@ -99,15 +118,23 @@ async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
         await config_app.stop()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="agentconfig-dev", description=__doc__)
-    parser.add_argument("--data-dir", default=".data", type=Path)
-    parser.add_argument("--config-listen", default="127.0.0.1:50051")
-    parser.add_argument("--runtime-listen", default="127.0.0.1:50052")
-    args = parser.parse_args()
+def _parser() -> argparse.ArgumentParser:
+    made = parser("agentconfig-dev", __doc__ or "", SETTINGS)
+    made.add_argument("--data-dir", default=".data", type=Path,
+                      help="where the SQLite files, keys and disk copies live (default: .data)")
+    made.add_argument("--config-listen", default="127.0.0.1:50051", metavar="HOST:PORT",
+                      help="the config service's address (default: 127.0.0.1:50051)")
+    made.add_argument("--runtime-listen", default="127.0.0.1:50052", metavar="HOST:PORT",
+                      help="the runtime service's address (default: 127.0.0.1:50052)")
+    return made
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args.data_dir.mkdir(parents=True, exist_ok=True)
-    asyncio.run(run(args.data_dir, args.config_listen, args.runtime_listen))
+    run_or_exit(lambda: asyncio.run(run(args.data_dir, args.config_listen,
+                                        args.runtime_listen)))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""Entry point: ``runtime-service`` serves until SIGINT/SIGTERM, then drains."""
+"""The runtime service: a replica that serves each workspace's Production snapshot from
+memory (resolve, the internal chat, test runs), loading a workspace on first use and keeping
+a last-known-good copy on disk. Serves until SIGINT/SIGTERM, then drains."""
 
 from __future__ import annotations
 
@@ -6,7 +8,14 @@ import asyncio
 import logging
 
 from agentconfig import logs
-from agentconfig.grpc_server import Service, server_options, shutdown_event, start_server
+from agentconfig.entry_points import parser, run_or_exit
+from agentconfig.grpc_server import (
+    Service,
+    ensure_can_listen,
+    server_options,
+    shutdown_event,
+    start_server,
+)
 from agentconfig.metrics import serve_metrics
 from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
 from runtime_service.bootstrap import RuntimeApp, bootstrap
@@ -14,6 +23,7 @@ from runtime_service.settings import RuntimeSettings
 
 log = logging.getLogger("runtime_service")
 SERVICE_NAME = "agentconfig.v1.RuntimeService"
+LISTEN_SETTING = "AGENTCONFIG_RUNTIME_LISTEN"
 
 
 def service(app: RuntimeApp) -> Service:
@@ -21,6 +31,7 @@ def service(app: RuntimeApp) -> Service:
 
 
 async def serve(settings: RuntimeSettings) -> None:
+    ensure_can_listen(settings.listen, LISTEN_SETTING)
     stop = shutdown_event()
     serve_metrics(settings.metrics_listen)
     if not settings.auth_required:
@@ -29,7 +40,8 @@ async def serve(settings: RuntimeSettings) -> None:
     app = bootstrap(settings)
     await app.start()
     running = await start_server(settings.listen, [service(app)],
-                                 hooks=app.hooks, **server_options(settings))
+                                 hooks=app.hooks, listen_setting=LISTEN_SETTING,
+                                 **server_options(settings))
     log.info("runtime %s listening on %s (port %d)", settings.replica_id, settings.listen,
              running.port)
     try:
@@ -39,10 +51,12 @@ async def serve(settings: RuntimeSettings) -> None:
         await app.stop()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser("runtime-service", __doc__ or "",
+           [("settings (environment variables)", RuntimeSettings)]).parse_args(argv)
     settings = RuntimeSettings()
     logs.setup(settings.log_level)
-    asyncio.run(serve(settings))
+    run_or_exit(lambda: asyncio.run(serve(settings)))
 
 
 if __name__ == "__main__":
