@@ -83,9 +83,10 @@ class RunningServer:
 
 
 def _in_use(listen: str, setting: str) -> StartupError:
+    change = "pass" if setting.startswith("--") else "set"
     return StartupError(
         f"cannot listen on {listen}: the port is already in use (another agentconfig "
-        f"process is probably running; stop it or set {setting})")
+        f"process is probably running; stop it or {change} {setting})")
 
 
 def ensure_can_listen(listen: str, setting: str = "another listen address") -> None:

@@ -90,6 +90,6 @@ def test_run_sh_on_a_busy_port_is_one_line(busy_port: int, tmp_path: Path) -> No
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert address in lines[0] and "--config-listen" in lines[0]
+    assert address in lines[0] and "stop it or pass --config-listen" in lines[0]
     assert "another agentconfig process is probably running" in lines[0]
     assert "Traceback" not in result.stdout
