@@ -5,7 +5,6 @@ hand-offs and tool calls as they happen (stderr) and the reply as it comes (stdo
 
 from __future__ import annotations
 
-import json
 import sys
 import textwrap
 
@@ -15,6 +14,7 @@ from rich.text import Text
 
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from agentctl.output import note
+from agentctl.values import as_json
 
 OUTCOMES = {
     rpb.TOOL_OUTCOME_MOCKED: "mocked",
@@ -48,7 +48,7 @@ def handoff_event(event: rpb.HandoffEvent) -> str:
 
 
 def _json(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    text = as_json(value, separators=(", ", ": "))
     return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "..."
 
 

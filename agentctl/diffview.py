@@ -1,9 +1,9 @@
 """Drawing a Diff: one block per entity (+ added, - removed, ~ changed), each field change
-with its old and new value, and the agents, squads and channels the change reaches."""
+with its old and new value (a multi-line string as a line-level diff), and the agents,
+squads and channels the change reaches."""
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from google.protobuf import json_format
@@ -13,6 +13,7 @@ from rich.text import Text
 from agentconfig.kinds import kind_by_enum
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentctl.entities import cli_name
+from agentctl.values import as_json, is_long_text, line_diff
 
 _MARKS = {cpb.DIFF_TYPE_ADDED: ("+", "green", "added"),
           cpb.DIFF_TYPE_REMOVED: ("-", "red", "removed"),
@@ -30,21 +31,24 @@ def _value(field: cpb.FieldChange, name: Literal["old_value", "new_value"]) -> A
 
 
 def _show(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
+    text = as_json(value)
     return text if len(text) <= MAX_VALUE else text[:MAX_VALUE - 1] + "…"
 
 
-def field_line(field: cpb.FieldChange) -> Text:
+def field_lines(field: cpb.FieldChange) -> list[Text]:
     old, new = _value(field, "old_value"), _value(field, "new_value")
     line = Text("    ")
     if old is None:
-        return line.append(f"+ {field.path}: {_show(new)}", style="green")
+        return [line.append(f"+ {field.path}: {_show(new)}", style="green")]
     if new is None:
-        return line.append(f"- {field.path}: {_show(old)}", style="red")
-    line.append(f"~ {field.path}: ", style="yellow")
+        return [line.append(f"- {field.path}: {_show(old)}", style="red")]
+    line.append(f"~ {field.path}:", style="yellow")
+    if is_long_text(old, new):
+        return [line, *line_diff(old, new, indent=" " * 8)]
+    line.append(" ")
     line.append(_show(old), style="red")
     line.append(" -> ")
-    return line.append(_show(new), style="green")
+    return [line.append(_show(new), style="green")]
 
 
 def affected_line(entry: cpb.EntityDiff) -> Text | None:
@@ -58,7 +62,7 @@ def entry_lines(entry: cpb.EntityDiff) -> list[Text]:
     mark, style, word = _MARKS.get(entry.type, ("?", "", "?"))
     head = Text(f"{mark} {entity_label(entry.kind, entry.entity_id)}", style=f"bold {style}")
     head.append(f"  ({word})", style="dim")
-    lines = [head, *(field_line(f) for f in entry.field_changes)]
+    lines = [head, *(line for f in entry.field_changes for line in field_lines(f))]
     affected = affected_line(entry)
     return lines + ([affected] if affected else [])
 

@@ -14,21 +14,11 @@ from rich.text import Text
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentctl.commands import conn
 from agentctl.output import OUTPUT_OPTION, Output, as_dict, emit, row, table, when
-
-
-def _whole(value: Any) -> Any:
-    """A Struct holds every number as a double: 3.0 reads as 3."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, list):
-        return [_whole(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _whole(v) for k, v in value.items()}
-    return value
+from agentctl.values import plain
 
 
 def details_data(event: cpb.AuditEvent) -> dict[str, Any]:
-    data: dict[str, Any] = _whole(json_format.MessageToDict(event.details))
+    data: dict[str, Any] = plain(json_format.MessageToDict(event.details))
     return data
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +20,7 @@ from agentctl.errors import Invalid, Violation
 from agentctl.files import load
 from agentctl.locate import Locator, remember
 from agentctl.output import OUTPUT_OPTION, Output, as_dict, emit, note, row, say, table, when
+from agentctl.values import as_json
 
 ACTIONS = {cpb.CHANGE_ACTION_CREATED: ("created", "green"),
            cpb.CHANGE_ACTION_UPDATED: ("updated", "yellow"),
@@ -98,7 +98,7 @@ def get(ctx: typer.Context, kind: KindArg,
 def _entity_table(data: dict[str, Any]) -> Group:
     t = table("FIELD", "VALUE")
     for name, value in data["spec"].items():
-        row(t, name, value if isinstance(value, str) else json.dumps(value))
+        row(t, name, value if isinstance(value, str) else as_json(value))
     meta = data["metadata"]
     head = Text(f"{data['kind']}/{data['id']}", style="bold")
     head.append(f"  updated by {meta.get('updated_by', '?')}  etag {meta.get('etag', '')}",

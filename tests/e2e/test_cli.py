@@ -170,8 +170,11 @@ async def test_rollback_restores_reviews_and_publishes(cli: Cli, ws_id: str,
     await cli.ok("publish", "-m", "politer", "--yes")
 
     versions = await cli.ok("diff", "v1", "v2")
-    [change] = lines_with(versions.out, "~ instructions:")
-    assert change.index("politely and briefly.") < change.index("->")
+    lines = versions.out.splitlines()  # a multi-line string: a line-level unified diff
+    at = lines.index("    ~ instructions:")
+    assert lines[at + 1].lstrip().startswith("@@ ")
+    assert "        -You are the support agent of Acme. Answer politely and briefly." in lines
+    assert "        +You are the support agent of Acme. Answer politely." in lines
     assert lines_with(versions.out, "affects", "agents: support", "squads: front-desk")
 
     # Restore v1 into the Draft; stdin is closed, so nothing is published yet.

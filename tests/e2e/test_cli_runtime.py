@@ -172,6 +172,6 @@ async def test_rollback_prints_the_undo_and_backups_restore_it(
 
     restored = await cli.ok(*undo.split(": ", 1)[1].split()[1:])  # as printed, sans "agentctl"
     assert f"Draft now holds backup {backup_id}'s content" in restored.out
-    assert lines_with((await cli.ok("diff")).out, "~ instructions:", "at length")
+    assert lines_with((await cli.ok("diff")).out, "+", "at length")
     missing = await cli("backups", "restore", "no-such-backup")
     assert missing.code == 5, missing

@@ -104,7 +104,12 @@ async def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
     assert "shop: v1 live on 1 of 1 replicas" in status.out
     assert lines_with(status.out, "embedded", "v1")
 
-    assert "~ instructions:" in only(results, "agentctl -w shop diff", 1).out
+    edit = only(results, "agentctl -w shop diff", 1).out.splitlines()
+    at = edit.index("    ~ instructions:")  # a long text: a line-level diff under the field
+    assert edit[at + 1].lstrip().startswith("@@ ")
+    assert "        -You are the support agent of Acme. Answer politely and briefly." in edit
+    assert "        +You are the support agent of Acme. Answer politely, in one sentence." \
+        in edit
     edited = only(results, "agentctl -w shop chat support -m Hello --trace")
     assert "Answer politely, in one sentence." in edited.out
     second = only(results, "agentctl -w shop publish -m 'shorter answers' --yes")
