@@ -1,6 +1,7 @@
 """Rollout: which version each runtime replica serves (``GetRolloutStatus``), drawn as a
 line ("v3 live on 2 of 2 replicas") and a table, and followed after a publish until every
-reporting replica serves the new version."""
+reporting replica serves the new version. A workspace no replica has loaded yet is not a
+failure: replicas load a workspace on first use, and report it from then on."""
 
 from __future__ import annotations
 
@@ -15,8 +16,7 @@ from agentctl.client import Connection
 from agentctl.output import as_dict, err_console, note, row, table, when
 
 POLL_SECONDS = 0.2
-NO_REPLICAS = ("no runtime replica reports {ws} (a replica loads a workspace on its first "
-               "request, and reports it from then on)")
+FIRST_USE = "replicas load a workspace on first use"
 
 
 def fetch(c: Connection, workspace_id: str) -> cpb.GetRolloutStatusResponse:
@@ -27,6 +27,9 @@ def fetch(c: Connection, workspace_id: str) -> cpb.GetRolloutStatusResponse:
 def summary(status: cpb.GetRolloutStatusResponse) -> str:
     if not status.production_version:
         return "nothing published yet"
+    if not status.total_replicas:
+        return (f"v{status.production_version} is Production; no replica reports it yet "
+                f"({FIRST_USE})")
     return (f"v{status.production_version} live on {status.live_replicas} of "
             f"{status.total_replicas} replicas")
 
@@ -40,7 +43,8 @@ def data(status: cpb.GetRolloutStatusResponse) -> dict[str, Any]:
 def render(status: cpb.GetRolloutStatusResponse, workspace_id: str) -> Group:
     head = Text(f"{workspace_id}: ", style="bold")
     live = status.total_replicas and status.live_replicas == status.total_replicas
-    head.append(summary(status), style="green" if live else "yellow")
+    head.append(summary(status), style="green" if live else
+                "yellow" if status.total_replicas else "")
     if not status.replicas:
         return Group(head)
     t = table("REPLICA", "VERSION", "HASH", "LOADED (UTC)", "REPORTED (UTC)")
@@ -53,13 +57,15 @@ def render(status: cpb.GetRolloutStatusResponse, workspace_id: str) -> Group:
 
 def wait(c: Connection, version: int, timeout: float) -> bool:
     """Follow the rollout of ``version`` until every reporting replica serves it (True), no
-    replica reports the workspace, or ``timeout`` seconds pass (False)."""
+    replica has loaded the workspace yet (said as the plain fact it is), or ``timeout``
+    seconds pass (False)."""
     deadline = time.monotonic() + timeout
     with err_console.status(f"waiting for v{version} to go live ...") as spinner:
         while True:
             status = fetch(c, c.workspace)
             if not status.total_replicas:
-                note(NO_REPLICAS.format(ws=c.workspace) + "; not waiting")
+                note(f"v{version} is Production; no replica has loaded workspace "
+                     f"{c.workspace} yet ({FIRST_USE})")
                 return False
             serving = sum(1 for r in status.replicas if r.version >= version)
             line = f"v{version} live on {serving} of {status.total_replicas} replicas"

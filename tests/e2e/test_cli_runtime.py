@@ -117,7 +117,13 @@ async def test_status_and_publish_follow_the_rollout(
     await rcli.ok("apply", "-f", str(EXAMPLES))
     first = await rcli.ok("publish", "-m", "first", "--yes")
     assert "Published v1" in first.out
-    assert f"no runtime replica reports {ws_id}" in first.err  # nobody has loaded it yet
+    # nobody has loaded it yet: said as a plain fact, not as a failure
+    assert (f"v1 is Production; no replica has loaded workspace {ws_id} yet (replicas load "
+            "a workspace on first use)") in first.err
+    assert "not waiting" not in first.err
+    unreported = await rcli.ok("status", "--no-runtime")
+    assert f"{ws_id}: v1 is Production; no replica reports it yet" in unreported.out
+    assert "of 0 replicas" not in unreported.out
 
     # status asks the runtime at --runtime-addr, which loads the workspace and reports it
     status = await rcli.ok("status")
