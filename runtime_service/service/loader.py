@@ -59,6 +59,7 @@ class Loader:
         self._pin_failed: dict[tuple[str, int], float] = {}  # when a pinned fetch failed
         self.config_reachable = True
         self.corrupt: dict[str, str] = {}
+        self._unconfirmed: set[str] = set()  # preloaded from disk, not yet checked
 
     # read path ------------------------------------------------------------------------
     async def ensure(self, workspace_id: str) -> WorkspaceState:
@@ -85,8 +86,9 @@ class Loader:
                                                reason="NO_PRODUCTION")
                 self._missing[workspace_id] = (time.monotonic(), error)
                 raise error from None
-            except Unavailable:
+            except Unavailable as exc:
                 self._load_from_disk(workspace_id)
+                self._warn_stale(workspace_id, exc)
             return self.store.state(workspace_id)
 
     # loading --------------------------------------------------------------------------
@@ -121,7 +123,9 @@ class Loader:
             state.channels = bindings
             await asyncio.to_thread(self.cache.save_channels, workspace_id, channels)
 
-    def _load_from_disk(self, workspace_id: str) -> None:
+    def _load_from_disk(self, workspace_id: str) -> int:
+        """Serve the last-known-good copy (its version is returned); the caller says why (a
+        start that will confirm it, or a config service that cannot be reached)."""
         snapshot = self.cache.load(workspace_id)
         if snapshot is None:
             raise Unavailable(f"no snapshot of {workspace_id!r}: the config service is "
@@ -139,8 +143,17 @@ class Loader:
         state.swap(serving, from_disk=True)
         if not state.channels:
             state.channels = {c.channel_id: c for c in self.cache.load_channels(workspace_id)}
-        log.warning("serving %s v%d from the last-known-good disk copy", workspace_id,
-                    serving.version)
+        return serving.version
+
+    def _warn_stale(self, workspace_id: str, why: Exception) -> None:
+        """The one WARNING of the disk copy: it is served because the config service is
+        unreachable, not merely because the replica has just started."""
+        self._unconfirmed.discard(workspace_id)
+        state = self.store.get(workspace_id)
+        if state is not None and state.current is not None and state.from_disk:
+            log.warning("serving %s v%d from the last-known-good disk copy: the config "
+                        "service is unreachable (%s)", workspace_id, state.current.version,
+                        why)
 
     async def _install(self, snapshot: pb.Snapshot, expected_hash: str) -> None:
         try:
@@ -152,6 +165,7 @@ class Loader:
             return
         self.corrupt.pop(snapshot.workspace_id, None)
         state = self.store.state(snapshot.workspace_id)
+        self._unconfirmed.discard(snapshot.workspace_id)
         if state.swap(serving):
             RELOADS.inc()
             SERVED_VERSION.labels(snapshot.workspace_id).set(serving.version)
@@ -292,8 +306,13 @@ class Loader:
             log.warning("cannot read the production pointer (%s)", exc)
             pointer = None
         if state.current is None or state.from_disk:
-            with contextlib.suppress(AgentConfigError):
+            try:
                 await self._load_production(workspace_id)
+            except Unavailable as exc:
+                if workspace_id in self._unconfirmed:
+                    self._warn_stale(workspace_id, exc)
+            except AgentConfigError:
+                pass
         elif pointer is not None and pointer.version > state.current.version:
             await self.advance(pointer)
         last_read = self._channels_read.get(workspace_id, 0.0)
@@ -340,10 +359,15 @@ class Loader:
                 task.cancel()
 
     def preload_from_disk(self) -> None:
-        """At start: serve what the disk has, before anything else is reachable."""
+        """At start: serve what the disk has, before anything else is reachable. An ordinary
+        start (INFO); the first reconcile confirms each copy with the config service, and
+        warns only if it cannot reach it."""
         for workspace_id in self.cache.workspaces():
             with contextlib.suppress(Unavailable):
-                self._load_from_disk(workspace_id)
+                version = self._load_from_disk(workspace_id)
+                self._unconfirmed.add(workspace_id)
+                log.info("loaded %s v%d from disk, confirming with the config service",
+                         workspace_id, version)
 
     def degraded_reasons(self) -> list[str]:
         reasons = []
