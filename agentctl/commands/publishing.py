@@ -15,7 +15,7 @@ from agentctl import diffview, rollout
 from agentctl.client import Connection
 from agentctl.commands import conn, parse_version
 from agentctl.commands.suite_runs import suite_status
-from agentctl.errors import CliError, Conflict
+from agentctl.errors import CliError, Conflict, Invalid
 from agentctl.output import console, note, say
 
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
@@ -101,6 +101,11 @@ def rollback(ctx: typer.Context,
             workspace_id=c.workspace, version=version, message=text,
             request_id=str(uuid.uuid4()))).version, wait)
         return
+    production = c.call(c.stub.GetWorkspace, cpb.GetWorkspaceRequest(
+        workspace_id=c.workspace)).workspace.production_version
+    if version == production:  # checked first: a rollback to Production changes nothing
+        raise Invalid(f"nothing to publish: v{version} is already Production (nothing was "
+                      "changed)")
     draft = c.call(c.stub.GetDraft, cpb.GetDraftRequest(workspace_id=c.workspace)).draft
     restored = c.call(c.stub.RestoreVersion, cpb.RestoreVersionRequest(
         workspace_id=c.workspace, version=version, draft_revision=draft.revision))

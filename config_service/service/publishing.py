@@ -110,6 +110,7 @@ async def _publish_draft(uow: UnitOfWork, ws: Workspace, req: PublishRequest) ->
 async def _rollback(uow: UnitOfWork, ws: Workspace, req: PublishRequest) -> Version:
     await version_or_404(uow.repo, ws, req.restore_version)
     manifest = await uow.repo.version_manifest(ws.id, req.restore_version)
+    _refuse_unchanged(ws, manifest, await production_manifest(uow.repo, ws))  # Draft untouched
     draft = await uow.repo.draft_manifest(ws.id)
     if draft != manifest:
         await replace_draft(uow.repo, ws, draft, manifest, req.author,
@@ -119,16 +120,20 @@ async def _rollback(uow: UnitOfWork, ws: Workspace, req: PublishRequest) -> Vers
                               req.restore_version, 0)
 
 
+def _refuse_unchanged(ws: Workspace, manifest: Manifest, production: Manifest) -> None:
+    if manifest == production:
+        raise NothingToPublish(
+            f"nothing to publish: the content equals Production (v{ws.production_version})",
+            metadata={"production_version": str(ws.production_version)})
+
+
 async def _new_version(uow: UnitOfWork, ws: Workspace, req: PublishRequest, manifest: Manifest,
                        origin: str, restored_from: int, draft_revision: int) -> Version:
     previous = await production_manifest(uow.repo, ws)
     if not manifest:
         raise NothingToPublish("the Draft is empty: add entities before publishing",
                                reason="DRAFT_EMPTY")
-    if manifest == previous:
-        raise NothingToPublish(
-            f"nothing to publish: the content equals Production (v{ws.production_version})",
-            metadata={"production_version": str(ws.production_version)})
+    _refuse_unchanged(ws, manifest, previous)
     violations = validate_draft(await specs_of(uow.repo, manifest),
                                 await uow.repo.list_channels(ws.id))
     if violations:

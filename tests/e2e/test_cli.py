@@ -206,6 +206,19 @@ async def test_rollback_restores_reviews_and_publishes(cli: Cli, ws_id: str,
     again = await cli.ok("rollback", "v1", "--yes")
     assert "Published v5" in again.out
 
+    # v5 is Production: a rollback to it changes nothing (no backup, no revision bump)
+    before = ([w for w in await cli.data("workspace", "list") if w["workspace_id"] == ws_id],
+              await cli.data("backups", "list"))
+    for args in (("rollback", "v5", "--yes"), ("rollback", "v5", "--emergency")):
+        unchanged = await cli(*args)
+        assert unchanged.code == 4, unchanged
+        assert "nothing to publish" in unchanged.err.lower(), unchanged
+    assert "Draft now holds" not in unchanged.out
+    after = ([w for w in await cli.data("workspace", "list") if w["workspace_id"] == ws_id],
+             await cli.data("backups", "list"))
+    assert after == before
+    assert (await cli.data("history", "--page-size", "1"))["versions"][0]["number"] == 5
+
 
 async def test_channels(cli: Cli, ws_id: str) -> None:
     await start(cli, ws_id)

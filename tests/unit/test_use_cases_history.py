@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentconfig.errors import Conflict, InvalidArgument, NotFound
+from agentconfig.errors import Conflict, InvalidArgument, NotFound, NothingToPublish
 from config_service.adapters.sql.uow import SqlUnitOfWorkFactory
 from config_service.domain.model import Version
 from config_service.service import history, publishing, workspaces
@@ -104,3 +104,18 @@ async def test_diff_versions(uowf: SqlUnitOfWorkFactory, ws_id: str) -> None:
         await history.diff_versions(uowf, ws_id, 1, 3)
     with pytest.raises(InvalidArgument):
         await history.diff_versions(uowf, ws_id, 0, 1)
+
+
+async def test_rollback_to_production_changes_nothing(uowf: SqlUnitOfWorkFactory, ws_id: str,
+                                                      ) -> None:
+    """v2 is Production: rolling back to it is refused before the Draft is touched (no
+    backup, no revision bump, the unpublished work stays)."""
+    await _two_versions(uowf, ws_id)
+    work = await _draft_hash(uowf, ws_id)
+    revision = (await workspaces.get_workspace(uowf, ws_id)).draft_revision
+    with pytest.raises(NothingToPublish, match=r"equals Production \(v2\)"):
+        await publishing.publish(uowf, RecordingAnnouncer(), publishing.PublishRequest(
+            ws_id, "rollback to v2", "admin", "", restore_version=2))
+    assert (await workspaces.get_workspace(uowf, ws_id)).draft_revision == revision
+    assert (await history.list_backups(uowf, ws_id, 0, ""))[0] == []
+    assert await _draft_hash(uowf, ws_id) == work
