@@ -41,7 +41,7 @@ API keys required).
   config service   {config}
   runtime service  {runtime}
   demo workspace   "demo" ({state})
-  admin key        {key_line}
+  operator key     {key_line}
 
 Try, in another terminal:
   export AGENTCTL_KEY="$(cat {key_file})"
@@ -103,7 +103,7 @@ async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
         async with grpc.aio.insecure_channel(config_address) as channel:
             created = await demo.seed(cgrpc.ConfigServiceStub(channel), operator_key)
         key_file = data_dir / "operator.key"
-        key_line = (f"{operator_key}  (operator: every workspace; kept in {key_file})"
+        key_line = (f"{operator_key}  (every workspace; kept in {key_file})"
                     if first_start else f"in {key_file}")
         print(NEXT_STEPS.format(db=db, config=config_address,
                                 runtime=f"127.0.0.1:{runtime_server.port}",

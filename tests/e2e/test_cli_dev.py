@@ -39,7 +39,8 @@ async def test_dev_runs_the_embedded_mode_until_ctrl_c(tmp_path: Path) -> None:
             banner += line.decode()
         assert f"SQLite at {data / 'agentconfig.db'}" in banner and "seeded now" in banner
         key = (data / "operator.key").read_text().strip()
-        assert f"admin key        {key}" in banner  # printed on first start
+        assert f"operator key     {key}" in banner  # printed on first start
+        assert "admin key" not in banner  # it is the operator's, not a workspace admin's
         unkeyed = await agentctl("-w", "demo", "status", env=env | {
             "AGENTCTL_CONFIG_ADDR": re.findall(r"config service\s+(\S+)", banner)[0]})
         assert unkeyed.code != 0 and "AGENTCTL_KEY" in unkeyed.err, unkeyed
