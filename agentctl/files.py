@@ -3,6 +3,7 @@ and writing them back (``export``)."""
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from agentctl.entities import (
     kind_from_word,
 )
 from agentctl.errors import Invalid
+from agentctl.spec_check import problems
+from agentctl.yaml_marks import Marks, syntax_error
 
 SUFFIXES = (".yaml", ".yml")
 TEST_CASE_KINDS = ("test-case", "test_case", "testcase", "test-cases", "test_cases")
@@ -86,16 +89,19 @@ def load(paths: Sequence[Path]) -> list[Source]:
 def _load_file(path: Path) -> list[Source]:
     where = display(path)
     try:
-        documents = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise Invalid(f"{where}: cannot read: {exc.strerror or exc}") from None
+    try:
+        documents = list(yaml.safe_load_all(text))
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        raise Invalid(f"{where}:{syntax_error(exc)}") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" (line {mark.line + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise Invalid(f"{where}{at}: not valid YAML: {problem}") from None
+        raise Invalid(f"{where}: not valid YAML: {str(exc).splitlines()[0]}") from None
     # test cases may sit beside the entities (`agentctl test apply -f` reads those)
-    return [_source(where, i, doc) for i, doc in enumerate(documents)
+    return [_source(Marks(where, node), i, doc)
+            for i, (doc, node) in enumerate(zip(documents, nodes, strict=False))
             if doc is not None and not is_test_case(doc)]
 
 
@@ -104,27 +110,38 @@ def is_test_case(doc: Any) -> bool:
     return isinstance(doc, dict) and str(doc.get("kind", "")).strip().lower() in TEST_CASE_KINDS
 
 
-def _source(where: str, index: int, doc: Any) -> Source:
-    at = f"{where} (document {index + 1})"
+def _source(marks: Marks, index: int, doc: Any) -> Source:
+    where = marks.where
     if not isinstance(doc, dict):
-        raise Invalid(f"{at}: expected a mapping with kind, id and spec")
+        raise Invalid(f"{marks.at(())}: document {index + 1}: expected a mapping with kind, "
+                      "id and spec")
     unknown = sorted(set(map(str, doc)) - set(DOCUMENT_KEYS) - set(IGNORED_KEYS))
     if unknown:
-        raise Invalid(f"{at}: unknown key {unknown[0]!r} (expected kind, id and spec)")
+        close = difflib.get_close_matches(unknown[0], DOCUMENT_KEYS, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "expected kind, id and spec"
+        raise Invalid(f"{marks.at((unknown[0],), at_key=True)}: unknown key "
+                      f"{unknown[0]!r} ({hint})")
     kind = kind_from_word(str(doc.get("kind", "")))
     if kind is None:
-        raise Invalid(f"{at}: kind {doc.get('kind')!r} is not one of {KIND_WORDS}")
+        raise Invalid(f"{marks.at(('kind',))}: kind {doc.get('kind')!r} is not one of "
+                      f"{KIND_WORDS}")
     entity_id = doc.get("id")
     if not isinstance(entity_id, str) or not entity_id:
-        raise Invalid(f"{at}: id is required (a string)")
+        raise Invalid(f"{marks.at(('id',))}: id is required (a string)")
     spec = doc.get("spec") or {}
-    label = f"{where}: {cli_name(kind)}/{entity_id}"
+    label = f"{cli_name(kind)}/{entity_id}"
     if not isinstance(spec, dict):
-        raise Invalid(f"{label}: spec must be a mapping of {kind.title} fields")
+        raise Invalid(f"{marks.at(('spec',))}: {label}: spec must be a mapping of "
+                      f"{kind.title} fields")
+    found = problems(spec, kind.message.DESCRIPTOR)
+    if found:
+        raise Invalid("\n  ".join(
+            f"{marks.at(('spec', *p.path), at_key=p.at_key)}: {label}: {p.field}: {p.message}"
+            for p in found))
     try:
         entity = entity_from_spec(kind, entity_id, spec)
     except ParseError as exc:
-        raise Invalid(f"{label}: {_parse_message(exc)}") from None
+        raise Invalid(f"{marks.at(('spec',))}: {label}: {_parse_message(exc)}") from None
     return Source(where, kind, entity_id, entity)
 
 
