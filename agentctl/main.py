@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import os
 import sys
+from importlib.metadata import version as package_version
 from typing import Annotated, Any
 
 import grpc
 import typer
 from rich.text import Text
 
-from agentctl import tls
-from agentctl.client import Connection
 from agentctl.commands import (
     audit,
     backups,
     channels,
     chat,
+    completion,
     conversations,
     dev,
     draft,
@@ -30,8 +30,9 @@ from agentctl.commands import (
     workspace,
 )
 from agentctl.errors import CliError, from_rpc
+from agentctl.global_options import accept_everywhere, remember
 from agentctl.output import err_console
-from agentctl.settings import DEFAULTS, resolve
+from agentctl.settings import DEFAULTS
 
 
 class App(typer.Typer):
@@ -62,20 +63,29 @@ def fail(exc: CliError) -> None:
 
 
 app = App(name="agentctl", no_args_is_help=True, pretty_exceptions_enable=False,
-          add_completion=False, rich_markup_mode=None,
+          add_completion=True, rich_markup_mode=None,
           help="Edit, validate, diff, publish and roll back versioned agent configuration.")
+
+
+def show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"agentctl {package_version('agentconfig')}")
+        raise typer.Exit()
 
 
 @app.callback()
 def connect(
     ctx: typer.Context,
+    version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, callback=show_version, help="Print the version and exit.",
+    )] = False,
     config_addr: Annotated[str | None, typer.Option(
         "--config-addr", envvar="AGENTCTL_CONFIG_ADDR", show_default=False,
         help=f"Config service host:port [default: {DEFAULTS['config_addr']}].")] = None,
     runtime_addr: Annotated[str | None, typer.Option(
         "--runtime-addr", envvar="AGENTCTL_RUNTIME_ADDR", show_default=False,
         help=f"Runtime service host:port [default: {DEFAULTS['runtime_addr']}].")] = None,
-    workspace_id: Annotated[str | None, typer.Option(
+    workspace: Annotated[str | None, typer.Option(
         "--workspace", "-w", envvar="AGENTCTL_WORKSPACE", help="Workspace id.")] = None,
     key: Annotated[str | None, typer.Option(
         "--key", envvar="AGENTCTL_KEY", help="API key, sent as `authorization: Bearer`.")] = None,
@@ -96,16 +106,12 @@ def connect(
         help="The name to check in the server certificate instead of the address's host.",
     )] = None,
 ) -> None:
-    """Connection options come from flags, then AGENTCTL_* variables, then the config file
-    (~/.config/agentctl/config.yaml or $AGENTCTL_CONFIG)."""
-    settings = resolve({"config_addr": config_addr, "runtime_addr": runtime_addr,
-                        "workspace": workspace_id, "key": key, "user": user,
-                        "tls_ca": tls_ca, "tls_cert": tls_cert, "tls_key": tls_key,
-                        "tls_server_name": tls_server_name})
-    tls.check(settings)
-    connection = Connection(settings)
-    ctx.obj = connection
-    ctx.call_on_close(connection.close)
+    """Connection options come from flags (before the command or after it), then AGENTCTL_*
+    variables, then the config file (~/.config/agentctl/config.yaml or $AGENTCTL_CONFIG)."""
+    remember(ctx, {"config_addr": config_addr, "runtime_addr": runtime_addr,
+                   "workspace": workspace, "key": key, "user": user, "tls_ca": tls_ca,
+                   "tls_cert": tls_cert, "tls_key": tls_key,
+                   "tls_server_name": tls_server_name})
 
 
 app.add_typer(workspace.app, name="workspace")
@@ -122,3 +128,5 @@ status.register(app)
 audit.register(app)
 chat.register(app)
 dev.register(app)
+completion.register(app)
+accept_everywhere(app, connect)

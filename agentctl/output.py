@@ -4,13 +4,15 @@ consoles. User text is always printed as ``Text`` so brackets are never read as 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from datetime import UTC
 from enum import StrEnum
-from typing import Any
+from typing import Any, TextIO
 
 import typer
 from google.protobuf import json_format
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from rich.console import Console, RenderableType
@@ -19,7 +21,15 @@ from rich.text import Text
 
 from agentctl.files import dump
 
-console = Console(highlight=False, soft_wrap=True)
+UNBOUNDED = 100_000  # columns when piped: a table's values are never wrapped or cut
+
+
+def _width(stream: TextIO) -> int | None:
+    """None (Rich asks the terminal its real width) on a terminal; unbounded when piped."""
+    return None if stream.isatty() else UNBOUNDED
+
+
+console = Console(highlight=False, soft_wrap=True, width=_width(sys.stdout))
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -46,7 +56,41 @@ def emit(data: Any, fmt: Output, render: Callable[[], RenderableType | None]) ->
 
 
 def as_dict(message: Message) -> dict[str, Any]:
-    return json_format.MessageToDict(message, preserving_proto_field_name=True)
+    """The proto3 JSON mapping, but 64-bit integers as numbers (the mapping writes them as
+    strings), so ``draft_revision`` reads as ``production_version`` does."""
+    return _int64_as_numbers(message.DESCRIPTOR,
+                             json_format.MessageToDict(message, preserving_proto_field_name=True))
+
+
+_INT64 = {FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_SINT64,
+          FieldDescriptor.TYPE_FIXED64, FieldDescriptor.TYPE_SFIXED64}
+
+
+def _int64_as_numbers(descriptor: Any, data: dict[str, Any]) -> dict[str, Any]:
+    for field in descriptor.fields:
+        if field.name in data:
+            data[field.name] = _field_value(field, data[field.name])
+    return data
+
+
+def _field_value(field: FieldDescriptor, value: Any) -> Any:
+    if isinstance(value, list):
+        return [_field_value(field, v) for v in value]
+    if field.type in _INT64 and isinstance(value, str):
+        return int(value)
+    inner = field.message_type
+    if inner is None or inner.full_name.startswith("google.protobuf.") \
+            or not isinstance(value, dict):
+        return value
+    if inner.GetOptions().map_entry:
+        entry = inner.fields_by_name["value"]
+        return {k: _field_value(entry, v) for k, v in value.items()}
+    return _int64_as_numbers(inner, value)
+
+
+def short_hash(content_hash: str) -> str:
+    """A hash's first 8 characters on a terminal; the whole hash when piped."""
+    return content_hash[:8] if sys.stdout.isatty() else content_hash
 
 
 def when(ts: Timestamp) -> str:

@@ -1,4 +1,4 @@
-"""The commands, one module per area. Each reads the Connection the global options built."""
+"""The commands, one module per area. Each reads the Connection the global options build."""
 
 from __future__ import annotations
 
@@ -9,14 +9,11 @@ import typer
 from agentconfig.kinds import Kind
 from agentctl.client import Connection
 from agentctl.entities import KIND_WORDS, kind_from_word
-from agentctl.errors import Usage
+from agentctl.global_options import connection
 
 
 def conn(ctx: typer.Context) -> Connection:
-    found = ctx.find_object(Connection)
-    if found is None:  # only when a command is invoked without the app's callback
-        raise Usage("no connection settings")
-    return found
+    return connection(ctx)
 
 
 def parse_version(text: str) -> int:

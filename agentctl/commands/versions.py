@@ -15,7 +15,16 @@ from agentctl.commands import conn, parse_version
 from agentctl.commands.publishing import draft_diff
 from agentctl.entities import entity_document
 from agentctl.errors import Usage
-from agentctl.output import OUTPUT_OPTION, Output, as_dict, emit, row, table, when
+from agentctl.output import (
+    OUTPUT_OPTION,
+    Output,
+    as_dict,
+    emit,
+    row,
+    short_hash,
+    table,
+    when,
+)
 
 ORIGINS = {cpb.VERSION_ORIGIN_TYPE_DRAFT: "draft", cpb.VERSION_ORIGIN_TYPE_RESTORED: "restored",
            cpb.VERSION_ORIGIN_TYPE_ROLLBACK: "rollback"}
@@ -37,7 +46,10 @@ def version_data(v: cpb.Version) -> dict[str, Any]:
 def diff(ctx: typer.Context,
          versions: Annotated[list[str] | None, typer.Argument(
              metavar="[vA vB]", help="Two versions; none for Draft vs Production.")] = None,
-         output: Output = OUTPUT_OPTION) -> None:
+         output: Output = OUTPUT_OPTION,
+         exit_code: Annotated[bool, typer.Option(
+             "--exit-code", help="Exit 1 when there are differences, 0 when none "
+             "(as git diff does).")] = False) -> None:
     """Field-level diff of Draft vs Production, or of two versions."""
     c = conn(ctx)
     if not versions:
@@ -53,6 +65,8 @@ def diff(ctx: typer.Context,
     else:
         raise Usage("diff takes no version (Draft vs Production) or two: diff v1 v2")
     emit(extra | diffview.as_data(got), output, lambda: diffview.render(got, title))
+    if exit_code and got.entries:
+        raise typer.Exit(1)
 
 
 def history(ctx: typer.Context,
@@ -73,7 +87,7 @@ def history(ctx: typer.Context,
             live = v.number == production
             row(t, Text(f"v{v.number}{'*' if live else ''}", style="bold" if live else ""),
                 v.author, v.message, when(v.create_time), origin(v), v.entity_count,
-                v.content_hash[:8])
+                short_hash(v.content_hash))
         parts: list[Any] = [t]
         if page.next_page_token:
             parts.append(Text(f"next page: --page-token {page.next_page_token}"))

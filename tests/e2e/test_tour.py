@@ -67,18 +67,31 @@ async def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
             assert result.code == 0, f"{shown}\n{result}"
             assert "Traceback" not in result.err, result
             results.append((shown, result))
-        # beyond the README: a planted error is caught by validate and refused by publish
+        # beyond the README: `diff --exit-code` gates a script (0: the Draft is Production)
+        same = await run([AGENTCTL, "-w", "shop", "diff", "--exit-code"], env)
+        assert same.code == 0 and "No differences." in same.out, same
+        # a planted error is caught by validate and refused by publish
         planted = tmp_path / "planted.yaml"
         planted.write_text("kind: agent\nid: helper\nspec:\n  name: Helper\n"
                            "  instructions: Help.\n  model: gpt-4o-mini\n"
                            "  tool_ids: [no-such-tool]\n")
         assert (await run([AGENTCTL, "-w", "shop", "apply", "-f", str(planted)], env)).code == 0
+        differs = await run([AGENTCTL, "diff", "--exit-code", "-w", "shop"], env)
+        assert differs.code == 1 and "+ agent/helper  (added)" in differs.out, differs
         invalid = await run([AGENTCTL, "-w", "shop", "validate"], env)
         assert invalid.code == 4, invalid
         assert lines_with(invalid.out, str(planted), "agent/helper", "tool_ids[0]",
                           "DANGLING_REFERENCE"), invalid
         refused = await run([AGENTCTL, "-w", "shop", "publish", "-m", "broken", "--yes"], env)
         assert refused.code == 4 and "Traceback" not in refused.err, refused
+        # a misspelt key is refused at its line and column, with the name it was meant to be
+        typo = tmp_path / "typo.yaml"
+        typo.write_text("kind: agent\nid: helper\nspec:\n  name: Helper\n"
+                        "  modle: gpt-4o-mini\n")
+        misspelt = await run([AGENTCTL, "-w", "shop", "apply", "-f", str(typo)], env)
+        assert misspelt.code == 4, misspelt
+        assert (f"error: {typo}:5:3: agent/helper: modle: unknown field 'modle' "
+                "(did you mean 'model'?)") in misspelt.err, misspelt
     finally:
         assert await _stop(proc) == 0
 
