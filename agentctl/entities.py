@@ -13,6 +13,7 @@ from google.protobuf.descriptor import EnumDescriptor, FieldDescriptor
 
 from agentconfig.kinds import KINDS, Kind, entity_to_parts
 from agentconfig.v1 import entities_pb2 as pb
+from agentctl.values import plain
 
 _ALIASES: dict[str, Kind] = {}
 for _kind in KINDS:
@@ -83,8 +84,9 @@ def _convert(spec: Any, descriptor: Any, *, to_short: bool) -> Any:
 
 
 def document(kind: Kind, entity_id: str, spec: dict[str, Any]) -> dict[str, Any]:
-    """The YAML document of one entity, enum values in their short form."""
-    short = _convert(spec, kind.message.DESCRIPTOR, to_short=True)
+    """The YAML document of one entity, enum values in their short form, whole numbers
+    without ".0" (as the user wrote them)."""
+    short = plain(_convert(spec, kind.message.DESCRIPTOR, to_short=True))
     return {"kind": cli_name(kind), "id": entity_id, "spec": short}
 
 

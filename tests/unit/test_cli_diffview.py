@@ -8,6 +8,8 @@ from rich.console import Console
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import entities_pb2 as pb
 from agentctl import diffview
+from agentctl.entities import entity_document
+from agentctl.files import dump
 from agentctl.values import as_json, plain
 
 OLD = "You are the support agent.\nAnswer politely and briefly.\nUse the tools.\n"
@@ -70,3 +72,15 @@ def test_json_output_keeps_the_values_whole() -> None:
                                             field_changes=[_change("instructions", OLD, NEW)])])
     [field] = diffview.as_data(diff)["entries"][0]["fields"]
     assert (field["old"], field["new"]) == (OLD, NEW)
+
+
+def test_get_and_export_documents_print_whole_numbers_as_written() -> None:
+    tool = pb.Entity(id="t")
+    tool.tool.name = "t"
+    tool.tool.input_schema.update({"maxLength": 10, "ratio": 0.5})
+    doc = entity_document(tool)
+    assert doc is not None
+    schema = doc["spec"]["input_schema"]
+    assert schema == {"maxLength": 10, "ratio": 0.5}
+    assert isinstance(schema["maxLength"], int)
+    assert "maxLength: 10\n" in dump([doc])
