@@ -103,9 +103,11 @@ def rollback(ctx: typer.Context,
         return
     production = c.call(c.stub.GetWorkspace, cpb.GetWorkspaceRequest(
         workspace_id=c.workspace)).workspace.production_version
-    if version == production:  # checked first: a rollback to Production changes nothing
-        raise Invalid(f"nothing to publish: v{version} is already Production (nothing was "
-                      "changed)")
+    if version == production and not draft_diff(c)[0].diff.entries:
+        # checked first: a rollback to Production that the Draft already holds changes
+        # nothing (a Draft with other work is still replaced, and kept as a backup)
+        raise Invalid(f"nothing to publish: v{version} is already Production and the Draft "
+                      "holds it (nothing was changed)")
     draft = c.call(c.stub.GetDraft, cpb.GetDraftRequest(workspace_id=c.workspace)).draft
     restored = c.call(c.stub.RestoreVersion, cpb.RestoreVersionRequest(
         workspace_id=c.workspace, version=version, draft_revision=draft.revision))
