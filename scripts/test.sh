@@ -17,6 +17,9 @@ echo "==> mypy" >&2
 echo "==> protos: generated stubs fresh, buf lint, buf breaking" >&2
 scripts/gen_protos.sh --check
 .tools/node_modules/.bin/buf lint
+# against the released API (buf-baseline.json: a change spread over several commits is still
+# caught), and against the previous commit (fields added since the release)
+.tools/node_modules/.bin/buf breaking --against buf-baseline.json
 if git rev-parse -q --verify HEAD~1 >/dev/null 2>&1 && git show HEAD~1:buf.yaml >/dev/null 2>&1; then
   .tools/node_modules/.bin/buf breaking --against ".git#ref=HEAD~1"
 fi
