@@ -4,7 +4,7 @@ testcase_refs.py checks what it names against the content it targets."""
 
 from __future__ import annotations
 
-from agentconfig.canonical import canonical_json
+from agentconfig.canonical import stable_json
 from agentconfig.errors import FieldViolation
 from config_service.domain import limits as L
 from config_service.domain.field_checks import violation
@@ -112,7 +112,7 @@ def check_case(body: CaseBody, p: str = "test_case.") -> list[FieldViolation]:
     for i, turn in enumerate(body.turns[:L.MAX_TEST_TURNS]):
         out += _turn(turn, f"{p}turns[{i}].", body.responder == "scripted")
     out += _mocks(body.mocks, p)
-    size = len(canonical_json(body.as_json()).encode())
+    size = len(stable_json(body.as_json()).encode())
     if size > L.MAX_TEST_CASE_BYTES:
         out.append(violation(p.rstrip("."), f"is {size} bytes of JSON; the limit is "
                              f"{L.MAX_TEST_CASE_BYTES}", "TOO_LARGE"))

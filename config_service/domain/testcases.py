@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from agentconfig.canonical import canonical_json
+from agentconfig.canonical import stable_json
 
 Json = dict[str, Any]
 TARGET_KINDS = ("agent", "squad")
@@ -41,7 +41,7 @@ class CaseBody:
                 "mocks": list(self.mocks)}
 
     def etag(self) -> str:
-        return hashlib.sha256(canonical_json(self.as_json()).encode()).hexdigest()[:16]
+        return hashlib.sha256(stable_json(self.as_json()).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

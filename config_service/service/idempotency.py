@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 
-from agentconfig.canonical import canonical_json
+from agentconfig.canonical import stable_json
 from agentconfig.errors import FieldViolation, InvalidArgument
 from config_service.domain.model import OriginType, Version
 
@@ -25,7 +25,7 @@ _PARAMS = {PUBLISH: "parameters (reviewed_revision, message, author)",
 def fingerprint(rpc: str, **params: str | int) -> str:
     """Hex SHA-256 of the canonical JSON of the RPC's name and parameters: the same request
     gives the same fingerprint in every process and release (it is stored)."""
-    return hashlib.sha256(canonical_json({"rpc": rpc, **params}).encode()).hexdigest()
+    return hashlib.sha256(stable_json({"rpc": rpc, **params}).encode()).hexdigest()
 
 
 def replay(earlier: Version, request_id: str, rpc: str, request_fingerprint: str,

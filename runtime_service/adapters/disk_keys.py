@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agentconfig.canonical import canonical_json
+from agentconfig.canonical import stable_json
 from runtime_service.adapters.disk_cache import write_atomically
 from runtime_service.domain.access import KeyInfo
 from runtime_service.service.ports import KeyArchive, VerifiedKey
@@ -39,7 +39,7 @@ def _kept(row: dict[str, Any]) -> VerifiedKey:
 
 
 def _digest(rows: list[dict[str, Any]]) -> str:
-    return hashlib.sha256(canonical_json(rows).encode()).hexdigest()
+    return hashlib.sha256(stable_json(rows).encode()).hexdigest()
 
 
 class DiskKeyArchive(KeyArchive):
@@ -50,7 +50,7 @@ class DiskKeyArchive(KeyArchive):
     def save(self, keys: list[VerifiedKey]) -> None:
         rows = sorted((_row(k) for k in keys), key=lambda r: str(r["key_id"]))
         document = {"format": FORMAT, "sha256": _digest(rows), "keys": rows}
-        write_atomically(self.path, canonical_json(document).encode())
+        write_atomically(self.path, stable_json(document).encode())
 
     def load(self) -> list[VerifiedKey]:
         if not self.path.exists():

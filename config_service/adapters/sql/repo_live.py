@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, insert, select, update
 
-from agentconfig.canonical import canonical_json
+from agentconfig.canonical import stable_json
 from config_service.adapters.sql import tables as t
 from config_service.adapters.sql.rows import (
     SqlBase,
@@ -97,7 +97,7 @@ class LiveStore(SqlBase):
         await self._conn.execute(insert(t.audit_events).values(
             workspace_id=event.workspace_id, at=event.at, actor=event.actor,
             action=event.action, target=event.target,
-            details=canonical_json(event.details), peer=event.peer))
+            details=stable_json(event.details), peer=event.peer))
 
     async def list_audit(self, workspace_id: str, before: int, limit: int,
                          ) -> list[AuditEvent]:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 
-from agentconfig.canonical import canonical_json
+from agentconfig.canonical import stable_json
 from config_service.adapters.sql import tables as t
 from config_service.adapters.sql.rows import SqlBase, storable, utc
 from config_service.domain.testcases import (
@@ -31,7 +31,7 @@ def _case_values(c: TestCase) -> dict[str, Any]:
             "display_name": b.display_name, "target_kind": b.target_kind,
             "target_id": b.target_id, "etag": c.etag, "created_at": c.created_at,
             "updated_at": c.updated_at, "updated_by": c.updated_by,
-            "body": canonical_json({"responder": b.responder, "turns": list(b.turns),
+            "body": stable_json({"responder": b.responder, "turns": list(b.turns),
                                     "mocks": list(b.mocks)})}
 
 
@@ -44,7 +44,7 @@ def _case_from(row: RowMapping) -> TestCase:
 
 
 def _turns_json(turns: tuple[TurnOutcome, ...]) -> str:
-    return canonical_json([{"index": u.index, "passed": u.passed, "reply": u.reply,
+    return stable_json([{"index": u.index, "passed": u.passed, "reply": u.reply,
                             "trace": u.trace, "expectations": [e.__dict__ for e in
                                                                u.expectations]}
                            for u in turns])
