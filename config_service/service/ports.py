@@ -26,11 +26,15 @@ from config_service.domain.model import (
     Workspace,
 )
 from config_service.domain.testcases import CaseResultRow, TestCase, TestRun
+from config_service.service.rollout_ports import RolloutStore
 
 Manifest = dict[Key, str]  # (kind, id) -> entity content hash
 
 
-class Repository(abc.ABC):
+class Repository(RolloutStore):
+    """Every storage operation of the use cases (the staged-rollout part is declared in
+    rollout_ports.py)."""
+
     # workspaces
     @abc.abstractmethod
     async def add_workspace(self, workspace: Workspace) -> None: ...

@@ -99,6 +99,8 @@ outbox = Table(
     Column("content_hash", String(64), nullable=False),
     Column("created_at", TS, nullable=False),
     Column("delivered_at", TS),
+    # > 0: this row announces that rollout sequence (the version is Production's then)
+    Column("rollout_sequence", BigInteger, nullable=False, server_default="0"),
     Index("ix_outbox_pending", "delivered_at", "id"),
 )
 
@@ -207,4 +209,44 @@ test_run_cases = Table(
     Column("passed", Boolean, nullable=False),
     Column("error", Text, nullable=False),
     Column("turns", Text, nullable=False),  # JSON: TurnResult list, proto3 JSON mapping
+)
+
+# staged rollouts and the outcome counts runtimes forward (live data; see migration 0006)
+rollouts = Table(
+    "rollouts", metadata,
+    Column("workspace_id", ID, primary_key=True),
+    Column("rollout_id", String(32), primary_key=True),
+    Column("sequence", BigInteger, nullable=False),
+    Column("candidate_version", Integer, nullable=False),
+    Column("baseline_version", Integer, nullable=False),
+    Column("steps", Text, nullable=False),  # JSON list of basis points
+    Column("step_index", Integer, nullable=False),
+    Column("every_seconds", Integer, nullable=False),
+    Column("step_started_at", TS, nullable=False),
+    Column("channels", Text, nullable=False),  # JSON list; empty: every channel
+    Column("guards", Text, nullable=False),  # JSON list of guard texts
+    Column("created_at", TS, nullable=False),
+    Column("created_by", String(300), nullable=False),
+    Column("phase", String(16), nullable=False),
+    Column("ended_at", TS),
+    Column("ended_by", String(300), nullable=False),
+    Column("end_reason", Text, nullable=False),
+    Column("end_figures", Text, nullable=False),  # JSON object
+    UniqueConstraint("workspace_id", "sequence", name="uq_rollouts_sequence"),
+    Index("ix_rollouts_phase", "phase"),
+)
+
+rollout_outcomes = Table(
+    "rollout_outcomes", metadata,
+    Column("workspace_id", ID, primary_key=True),
+    Column("rollout_id", String(32), primary_key=True),
+    Column("reporter", String(200), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("conversations", BigInteger, nullable=False),
+    Column("turns", BigInteger, nullable=False),
+    Column("errors", BigInteger, nullable=False),
+    Column("escalations", BigInteger, nullable=False),
+    Column("negative_feedback", BigInteger, nullable=False),
+    Column("latency_ms_total", BigInteger, nullable=False),
+    Column("updated_at", TS, nullable=False),
 )
