@@ -17,12 +17,12 @@ class HistoryRpcs(RpcBase):
     # diff, publish, history --------------------------------------------------------------
     async def DiffDraft(self, request: cpb.DiffDraftRequest, context: Ctx,
                         ) -> cpb.DiffDraftResponse:
-        entries, ws, old, new = await history.diff_draft(self._uowf, request.workspace_id)
         # Each side's hash is the one GetVersion / GetDraftSnapshot give (an empty Draft
         # hashes `[]`); only a Production that does not exist yet has none.
-        production = manifest_hash(old) if ws.production_version else ""
+        entries, ws, production, draft = await history.diff_draft(self._uowf,
+                                                                   request.workspace_id)
         return cpb.DiffDraftResponse(
-            diff=cv.diff(entries, production, manifest_hash(new)),
+            diff=cv.diff(entries, production, draft),
             draft_revision=ws.draft_revision, production_version=ws.production_version)
 
     async def DiffVersions(self, request: cpb.DiffVersionsRequest, context: Ctx,

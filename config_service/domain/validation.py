@@ -8,7 +8,7 @@ cannot be published. Both return every problem, each with its field path.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 
 from agentconfig.errors import FieldViolation
 from agentconfig.references import references
@@ -38,19 +38,28 @@ def check_entity(kind: str, entity_id: str, spec: Spec, *, spec_path: str, id_pa
 def validate_draft(specs: Mapping[Key, Spec], channels: Iterable[Channel] = (),
                    ) -> list[FieldViolation]:
     """Every problem of the whole Draft; field paths read ``kind/id.field``."""
+    return validate_entities(specs, specs, channels)
+
+
+def validate_entities(specs: Mapping[Key, Spec], present: Container[Key],
+                      channels: Iterable[Channel] = ()) -> list[FieldViolation]:
+    """The problems of the entities in ``specs`` (a part of the Draft, or all of it) and of
+    the channels, where ``present`` answers which keys the whole Draft holds. Given the part
+    a change can have broken (validation_delta.py), this finds what ``validate_draft`` of the
+    whole Draft finds, in the same order."""
     out: list[FieldViolation] = []
     for (kind, entity_id), spec in sorted(specs.items()):
         prefix = f"{kind}/{entity_id}."
         for v in check_entity(kind, entity_id, spec, spec_path=prefix, id_path=prefix + "id"):
             out.append(FieldViolation(v.field, v.description, v.reason, kind, entity_id))
         for ref in references(kind, spec):
-            if (ref.kind, ref.entity_id) not in specs:
+            if (ref.kind, ref.entity_id) not in present:
                 out.append(FieldViolation(
                     prefix + ref.field,
                     f"refers to {ref.kind} {ref.entity_id!r}, which is not in the Draft",
                     "DANGLING_REFERENCE", kind, entity_id))
     for channel in channels:
-        if (channel.target_kind, channel.target_id) not in specs:
+        if (channel.target_kind, channel.target_id) not in present:
             out.append(FieldViolation(
                 f"channel/{channel.channel_id}.target_id",
                 f"channel {channel.channel_id!r} is bound to {channel.target_kind} "
@@ -58,3 +67,9 @@ def validate_draft(specs: Mapping[Key, Spec], channels: Iterable[Channel] = (),
                 "CHANNEL_TARGET_MISSING", "channel", channel.channel_id))
     return out
 
+
+def keys_named(specs: Mapping[Key, Spec], channels: Iterable[Channel] = ()) -> set[Key]:
+    """Every key ``validate_entities`` asks ``present`` about."""
+    named = {(r.kind, r.entity_id) for (kind, _), spec in specs.items()
+             for r in references(kind, spec)}
+    return named | {(c.target_kind, c.target_id) for c in channels}

@@ -13,7 +13,7 @@ from agentconfig.errors import (
     invalid,
 )
 from config_service.domain import limits as L
-from config_service.domain.model import Key, Workspace
+from config_service.domain.model import DraftEntity, Key
 from config_service.service.common import (
     bump_revision,
     check_author,
@@ -26,9 +26,9 @@ from config_service.service.draft_entities import (
     EntityInput,
     check_input,
     room_for,
-    write_entity,
+    stamp,
 )
-from config_service.service.ports import Repository, UnitOfWorkFactory
+from config_service.service.ports import UnitOfWorkFactory
 
 
 def _check_apply_request(items: Sequence[EntityInput], deletions: Sequence[Key]) -> None:
@@ -60,59 +60,48 @@ def _check_apply_request(items: Sequence[EntityInput], deletions: Sequence[Key])
 async def apply(uowf: UnitOfWorkFactory, workspace_id: str, items: Sequence[EntityInput],
                 deletions: Sequence[Key], expected_revision: int, validate_only: bool,
                 author: str) -> tuple[list[Change], int]:
-    """All or nothing: every entity is checked before the first write."""
+    """All or nothing: every entity is checked before the first write; then all are written
+    in a few multi-row statements."""
     check_author(author)
     _check_apply_request(items, deletions)
     async with uowf() as uow:
         ws = await workspace(uow.repo, workspace_id, lock=True)
         expect_revision(ws, expected_revision, "expected_revision")
-        manifest = await uow.repo.draft_manifest(ws.id)
+        stamps = await uow.repo.draft_stamps(ws.id, [i.key for i in items] + list(deletions))
         for i, key in enumerate(deletions):
-            if key not in manifest:
+            if key not in stamps:
                 raise NotFound(f"deletions[{i}]: {key[0]} {key[1]!r} is not in the Draft",
                                reason="ENTITY_NOT_FOUND")
-        plan = [(item, _action(manifest.get(item.key), item)) for item in items]
+        plan = [(item, _action(stamps.get(item.key), item)) for item in items]
         added = sum(1 for _, action in plan if action == "created")
         await room_for(uow.repo, ws, added - len(deletions))
         if validate_only or (all(a == "unchanged" for _, a in plan) and not deletions):
-            return await _report(uow.repo, ws, plan, deletions), ws.draft_revision
+            return _report(plan, deletions, stamps, {}), ws.draft_revision
         bump_revision(ws, author)
-        changes = []
-        for item, action in plan:
-            etag = (await write_entity(uow.repo, ws, item, author)).etag if action != "unchanged" \
-                else ""
-            changes.append(Change(item.kind, item.entity_id, action, etag))
-        for key in deletions:
-            await uow.repo.delete_draft_entity(ws.id, key)
-            changes.append(Change(key[0], key[1], "deleted", ""))
+        written = {item.key: stamp(ws, item, author) for item, a in plan if a != "unchanged"}
+        await uow.repo.put_draft_entities(ws.id, list(written.values()))
+        await uow.repo.delete_draft_entities(ws.id, deletions)
         await uow.repo.save_workspace(ws)
         await uow.commit()
-        return await _fill_unchanged(uow.repo, ws.id, changes), ws.draft_revision
+        return _report(plan, deletions, stamps, written), ws.draft_revision
 
 
-def _action(current_hash: str | None, item: EntityInput) -> str:
-    if current_hash is None:
+def _action(current: tuple[str, str] | None, item: EntityInput) -> str:
+    if current is None:
         return "created"
-    return "unchanged" if current_hash == hash_of(item.kind, item.entity_id, item.spec) \
+    return "unchanged" if current[0] == hash_of(item.kind, item.entity_id, item.spec) \
         else "updated"
 
 
-async def _report(repo: Repository, ws: Workspace, plan: list[tuple[EntityInput, str]],
-                  deletions: Sequence[Key]) -> list[Change]:
-    changes = [Change(i.kind, i.entity_id, a, "") for i, a in plan]
-    changes += [Change(k[0], k[1], "deleted", "") for k in deletions]
-    return await _fill_unchanged(repo, ws.id, changes)
-
-
-async def _fill_unchanged(repo: Repository, workspace_id: str, changes: list[Change],
-                          ) -> list[Change]:
-    out = []
-    for change in changes:
-        if change.action == "unchanged":
-            current = await repo.draft_entity(workspace_id, (change.kind, change.entity_id))
-            change = Change(change.kind, change.entity_id, change.action,
-                            current.etag if current else "")
-        out.append(change)
-    return out
-
-
+def _report(plan: list[tuple[EntityInput, str]], deletions: Sequence[Key],
+            stamps: dict[Key, tuple[str, str]], written: dict[Key, DraftEntity],
+            ) -> list[Change]:
+    """Each entity's new etag; an unchanged one keeps the etag it has (a validate_only
+    report gives no new etags)."""
+    changes = []
+    for item, action in plan:
+        entity = written.get(item.key)
+        etag = entity.etag if entity else \
+            (stamps[item.key][1] if action == "unchanged" else "")
+        changes.append(Change(item.kind, item.entity_id, action, etag))
+    return changes + [Change(k[0], k[1], "deleted", "") for k in deletions]

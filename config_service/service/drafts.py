@@ -9,13 +9,11 @@ from agentconfig.errors import (
     FieldViolation,
 )
 from config_service.domain.model import DraftEntity, Key, Workspace
-from config_service.domain.validation import validate_draft
-from config_service.service import paging
+from config_service.service import draft_delta, paging
 from config_service.service.common import (
     bump_revision,
     check_author,
     expect_revision,
-    specs_of,
     workspace,
 )
 from config_service.service.draft_apply import apply
@@ -117,11 +115,12 @@ async def list_entities(uowf: UnitOfWorkFactory, workspace_id: str, kind: str | 
 
 async def validate(uowf: UnitOfWorkFactory, workspace_id: str,
                    ) -> tuple[list[FieldViolation], int]:
+    """What publishing would find, read as publishing reads it: the change from Production
+    (draft_delta.py)."""
     async with uowf(read_only=True) as uow:
         ws = await workspace(uow.repo, workspace_id)
-        specs = await specs_of(uow.repo, await uow.repo.draft_manifest(ws.id))
-        channels = await uow.repo.list_channels(ws.id)
-        return validate_draft(specs, channels), ws.draft_revision
+        delta = await draft_delta.changes(uow.repo, ws)
+        return await draft_delta.validate(uow.repo, ws, delta), ws.draft_revision
 
 
 __all__ = ["Change", "EntityInput", "apply", "create_entity", "delete_entity", "get_draft",

@@ -6,12 +6,11 @@ from __future__ import annotations
 from agentconfig.diff import ChannelBinding, EntityDiff, diff_specs
 from agentconfig.errors import NotFound, invalid
 from config_service.domain.model import DraftBackup, Snapshot, Version, Workspace
-from config_service.service import audit, paging
+from config_service.service import audit, draft_delta, paging
 from config_service.service.common import (
     bump_revision,
     check_author,
     expect_revision,
-    production_manifest,
     snapshot_of,
     specs_of,
     version_or_404,
@@ -83,12 +82,16 @@ async def _diff(repo: Repository, ws: Workspace, old: Manifest, new: Manifest,
 
 
 async def diff_draft(uowf: UnitOfWorkFactory, workspace_id: str,
-                     ) -> tuple[list[EntityDiff], Workspace, Manifest, Manifest]:
+                     ) -> tuple[list[EntityDiff], Workspace, str, str]:
+    """The entries, and the content hashes of Production ("" before the first publish) and
+    of the Draft; only what changed, and what uses it, is read (draft_delta.py)."""
     async with uowf(read_only=True) as uow:
         ws = await workspace(uow.repo, workspace_id)
-        old = await production_manifest(uow.repo, ws)
-        new = await uow.repo.draft_manifest(ws.id)
-        return await _diff(uow.repo, ws, old, new), ws, old, new
+        entries = await draft_delta.diff(uow.repo, ws, await draft_delta.changes(uow.repo, ws))
+        production = await uow.repo.get_version(ws.id, ws.production_version) \
+            if ws.production_version else None
+        _, draft_hash = await uow.repo.draft_digest(ws.id)
+        return entries, ws, production.content_hash if production else "", draft_hash
 
 
 async def diff_versions(uowf: UnitOfWorkFactory, workspace_id: str, a: int, b: int,

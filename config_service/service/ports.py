@@ -26,12 +26,13 @@ from config_service.domain.model import (
     Workspace,
 )
 from config_service.domain.testcases import CaseResultRow, TestCase, TestRun
+from config_service.service.change_ports import ChangeReader, EntityChange
 from config_service.service.rollout_ports import RolloutStore
 
 Manifest = dict[Key, str]  # (kind, id) -> entity content hash
 
 
-class Repository(RolloutStore):
+class Repository(RolloutStore, ChangeReader):
     """Every storage operation of the use cases (the staged-rollout part is declared in
     rollout_ports.py)."""
 
@@ -72,8 +73,9 @@ class Repository(RolloutStore):
 
     # versions
     @abc.abstractmethod
-    async def add_version(self, version: Version, old: Manifest, new: Manifest) -> None:
-        """Store the version; entity rows are written only for what changed from ``old``."""
+    async def add_version(self, version: Version, changes: Sequence[EntityChange]) -> None:
+        """Store the version; ``changes`` are against the latest version, and entity rows
+        are written (and closed) only for them."""
     @abc.abstractmethod
     async def get_version(self, workspace_id: str, number: int) -> Version | None: ...
     @abc.abstractmethod

@@ -7,19 +7,22 @@ changed), record an outbox row, move Production, commit. The relay announces it 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agentconfig.errors import (
     Conflict,
     DraftInvalid,
     FailedPrecondition,
+    FieldViolation,
     NothingToPublish,
     invalid,
 )
 from config_service.domain import limits as L
 from config_service.domain.model import OriginType, Version, Workspace
 from config_service.domain.validation import validate_draft
-from config_service.service import audit, idempotency
+from config_service.service import audit, draft_delta, idempotency
+from config_service.service.change_ports import EntityChange
 from config_service.service.common import (
     bump_revision,
     check_author,
@@ -31,7 +34,7 @@ from config_service.service.common import (
     version_or_404,
     workspace,
 )
-from config_service.service.ports import Announcer, Manifest, UnitOfWork, UnitOfWorkFactory
+from config_service.service.ports import Announcer, UnitOfWork, UnitOfWorkFactory
 from config_service.service.restore import replace_draft
 from config_service.service.suite_gate import require_passing_tests
 
@@ -96,6 +99,8 @@ async def publish(uowf: UnitOfWorkFactory, announcer: Announcer, req: PublishReq
 
 
 async def _publish_draft(uow: UnitOfWork, ws: Workspace, req: PublishRequest) -> Version:
+    """Reads only what changed since Production (draft_delta.py), plus the Draft's count and
+    hash, which the store computes without handing over its rows."""
     if req.reviewed_revision != ws.draft_revision:
         raise Conflict(
             f"the Draft is at revision {ws.draft_revision} but you reviewed revision "
@@ -103,83 +108,96 @@ async def _publish_draft(uow: UnitOfWork, ws: Workspace, req: PublishRequest) ->
             reason="STALE_REVISION",
             metadata={"current_revision": str(ws.draft_revision),
                       "reviewed_revision": str(req.reviewed_revision)})
-    manifest = await uow.repo.draft_manifest(ws.id)
-    return await _new_version(uow, ws, req, manifest, OriginType.DRAFT, 0, ws.draft_revision)
+    count, content_hash = await uow.repo.draft_digest(ws.id)
+    _refuse_empty(count)
+    changes = await draft_delta.changes(uow.repo, ws)
+    if not changes:
+        raise _unchanged(ws)
+    _refuse_invalid(await draft_delta.validate(uow.repo, ws, changes))
+    await require_passing_tests(uow.repo, ws)  # the one-step rollback is not gated
+    _two_person_rule(ws, req, changes)
+    restored_from = await _restored_from(uow, ws)
+    origin = OriginType.RESTORED if restored_from else OriginType.DRAFT
+    stored = changes if ws.latest_version == ws.production_version \
+        else await uow.repo.draft_changes(ws.id, ws.latest_version)
+    return await _record(uow, ws, req, _version(ws, req, content_hash, origin, restored_from,
+                                                ws.draft_revision, count, len(changes)),
+                         stored)
 
 
 async def _rollback(uow: UnitOfWork, ws: Workspace, req: PublishRequest) -> Version:
     await version_or_404(uow.repo, ws, req.restore_version)
     manifest = await uow.repo.version_manifest(ws.id, req.restore_version)
-    _refuse_unchanged(ws, manifest, await production_manifest(uow.repo, ws))  # Draft untouched
+    previous = await production_manifest(uow.repo, ws)
+    if manifest == previous:
+        raise _unchanged(ws)  # the Draft is left untouched
     draft = await uow.repo.draft_manifest(ws.id)
     if draft != manifest:
         await replace_draft(uow.repo, ws, draft, manifest, req.author,
                             f"rollback to v{req.restore_version}")
         bump_revision(ws, req.author)
-    return await _new_version(uow, ws, req, manifest, OriginType.ROLLBACK,
-                              req.restore_version, 0)
+    _refuse_empty(len(manifest))
+    _refuse_invalid(validate_draft(await specs_of(uow.repo, manifest),
+                                   await uow.repo.list_channels(ws.id)))
+    latest = await uow.repo.version_manifest(ws.id, ws.latest_version)
+    return await _record(uow, ws, req, _version(
+        ws, req, manifest_hash(manifest), OriginType.ROLLBACK, req.restore_version, 0,
+        len(manifest), len(draft_delta.between(previous, manifest))),
+        draft_delta.between(latest, manifest))
 
 
-def _refuse_unchanged(ws: Workspace, manifest: Manifest, production: Manifest) -> None:
-    if manifest == production:
-        raise NothingToPublish(
-            f"nothing to publish: the content equals Production (v{ws.production_version})",
-            metadata={"production_version": str(ws.production_version)})
+def _unchanged(ws: Workspace) -> NothingToPublish:
+    return NothingToPublish(
+        f"nothing to publish: the content equals Production (v{ws.production_version})",
+        metadata={"production_version": str(ws.production_version)})
 
 
-async def _new_version(uow: UnitOfWork, ws: Workspace, req: PublishRequest, manifest: Manifest,
-                       origin: str, restored_from: int, draft_revision: int) -> Version:
-    previous = await production_manifest(uow.repo, ws)
-    if not manifest:
+def _refuse_empty(count: int) -> None:
+    if not count:
         raise NothingToPublish("the Draft is empty: add entities before publishing",
                                reason="DRAFT_EMPTY")
-    _refuse_unchanged(ws, manifest, previous)
-    violations = validate_draft(await specs_of(uow.repo, manifest),
-                                await uow.repo.list_channels(ws.id))
+
+
+def _refuse_invalid(violations: list[FieldViolation]) -> None:
     if violations:
         raise DraftInvalid(f"the Draft has {len(violations)} problem(s); fix them and "
                            f"publish again (first: {violations[0].field}: "
                            f"{violations[0].description})", violations=violations)
-    if origin == OriginType.DRAFT:
-        await require_passing_tests(uow.repo, ws)  # the one-step rollback is not gated
-        await _two_person_rule(uow, ws, req, previous, manifest)
-        restored_from = await _restored_from(uow, ws, manifest)
-        if restored_from:
-            origin = OriginType.RESTORED
-    changed = sum(1 for key in previous.keys() | manifest.keys()
-                  if previous.get(key) != manifest.get(key))
-    version = Version(
-        ws.id, ws.latest_version + 1, manifest_hash(manifest), req.author, req.message, now(),
-        origin, restored_from, draft_revision, len(manifest), changed,
-        req.request_id, ws.production_version,
-        req.fingerprint() if req.request_id else "")
-    latest = await uow.repo.version_manifest(ws.id, ws.latest_version) \
-        if ws.latest_version else {}
-    await uow.repo.add_version(version, latest, manifest)
+
+
+def _version(ws: Workspace, req: PublishRequest, content_hash: str, origin: str,
+             restored_from: int, draft_revision: int, count: int, changed: int) -> Version:
+    return Version(ws.id, ws.latest_version + 1, content_hash, req.author, req.message, now(),
+                   origin, restored_from, draft_revision, count, changed, req.request_id,
+                   ws.production_version, req.fingerprint() if req.request_id else "")
+
+
+async def _record(uow: UnitOfWork, ws: Workspace, req: PublishRequest, version: Version,
+                  stored: Sequence[EntityChange]) -> Version:
+    """Write the version (entity rows only for ``stored``, its change from the latest
+    version), the outbox row and the audit event, and move Production."""
+    await uow.repo.add_version(version, stored)
     await uow.repo.add_outbox(ws.id, version.number, version.content_hash)
-    action = "version.rollback" if origin == OriginType.ROLLBACK else "version.publish"
+    action = "version.rollback" if version.origin == OriginType.ROLLBACK \
+        else "version.publish"
     await audit.record(uow.repo, ws.id, action, f"v{version.number}", {
                            "message": req.message, "content_hash": version.content_hash,
                            "previous_version": version.previous_version,
-                           "restored_from": restored_from, "request_id": req.request_id},
-                       author=req.author)
+                           "restored_from": version.restored_from,
+                           "request_id": req.request_id}, author=req.author)
     ws.latest_version = ws.production_version = ws.base_version = version.number
     await uow.repo.save_workspace(ws)
     return version
 
 
-async def _two_person_rule(uow: UnitOfWork, ws: Workspace, req: PublishRequest,
-                           previous: Manifest, manifest: Manifest) -> None:
+def _two_person_rule(ws: Workspace, req: PublishRequest, changes: Sequence[EntityChange],
+                     ) -> None:
     """With the rule on, whoever last edited any part of what is published may not publish
     it: the Draft's last editor and each changed entity's last editor must differ from the
     publisher."""
     if not ws.two_person_rule:
         return
-    editors = {ws.draft_updated_by}
-    for key in [k for k in manifest if previous.get(k) != manifest[k]]:
-        entity = await uow.repo.draft_entity(ws.id, key)
-        if entity is not None:
-            editors.add(entity.updated_by)
+    editors = {ws.draft_updated_by} | {c.updated_by for c in changes if c.new}
     if req.author in editors:
         raise FailedPrecondition(
             "the two-person rule is on for this workspace: you edited what you are "
@@ -187,10 +205,9 @@ async def _two_person_rule(uow: UnitOfWork, ws: Workspace, req: PublishRequest,
             metadata={"publisher": req.author})
 
 
-async def _restored_from(uow: UnitOfWork, ws: Workspace, manifest: Manifest) -> int:
+async def _restored_from(uow: UnitOfWork, ws: Workspace) -> int:
     """A Draft restored from vN and published unchanged names vN as its origin."""
     if not ws.base_version or ws.base_version == ws.production_version:
         return 0
-    base = await uow.repo.version_manifest(ws.id, ws.base_version)
-    return ws.base_version if base == manifest else 0
-
+    unchanged = not await uow.repo.draft_changes(ws.id, ws.base_version)
+    return ws.base_version if unchanged else 0

@@ -9,10 +9,9 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, tuple_, update
 from sqlalchemy.engine import RowMapping
 
-from agentconfig.canonical import canonical_json
 from config_service.adapters.sql import tables as t
+from config_service.adapters.sql.repo_bulk import BulkStore
 from config_service.adapters.sql.rows import (
-    SqlBase,
     utc,
     workspace_from,
 )
@@ -25,7 +24,7 @@ from config_service.domain.model import (
 from config_service.service.ports import Manifest
 
 
-class DraftStore(SqlBase):
+class DraftStore(BulkStore):
     # workspaces ------------------------------------------------------------------------
     async def add_workspace(self, workspace: Workspace) -> None:
         await self._conn.execute(insert(t.workspaces).values(self._ws_values(workspace)))
@@ -59,15 +58,7 @@ class DraftStore(SqlBase):
                                 .order_by(t.workspaces.c.id).limit(limit))
         return [workspace_from(r) for r in rows]
 
-    # blobs -----------------------------------------------------------------------------
-    async def put_blobs(self, blobs: dict[str, tuple[str, str, Spec]]) -> None:
-        if not blobs:
-            return
-        values = [{"hash": h, "kind": k, "entity_id": i, "spec": canonical_json(s)}
-                  for h, (k, i, s) in blobs.items()]
-        await self._conn.execute(self._insert(t.entity_blobs).values(values)
-                                 .on_conflict_do_nothing(index_elements=["hash"]))
-
+    # blobs (written by repo_bulk.py, with their references) ---------------------------
     async def get_specs(self, hashes: Sequence[str]) -> dict[str, Spec]:
         out: dict[str, Spec] = {}
         for start in range(0, len(hashes), 500):
@@ -115,17 +106,7 @@ class DraftStore(SqlBase):
         return {(r["kind"], r["entity_id"]): r["content_hash"] for r in rows}
 
     async def put_draft_entity(self, workspace_id: str, entity: DraftEntity) -> None:
-        values = {"workspace_id": workspace_id, "kind": entity.kind,
-                  "entity_id": entity.entity_id, "content_hash": entity.content_hash,
-                  "etag": entity.etag, "updated_at": entity.updated_at,
-                  "updated_by": entity.updated_by}
-        await self.put_blobs({entity.content_hash: (entity.kind, entity.entity_id,
-                                                    entity.spec)})
-        stmt = self._insert(t.draft_entities).values(values)
-        await self._conn.execute(stmt.on_conflict_do_update(
-            index_elements=["workspace_id", "kind", "entity_id"],
-            set_={k: stmt.excluded[k] for k in ("content_hash", "etag", "updated_at",
-                                                  "updated_by")}))
+        await self.put_draft_entities(workspace_id, [entity])
 
     async def delete_draft_entity(self, workspace_id: str, key: Key) -> None:
         d = t.draft_entities

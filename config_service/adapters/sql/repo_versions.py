@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import insert, or_, select, tuple_, update
 from sqlalchemy.engine import RowMapping
 
 from config_service.adapters.sql import tables as t
@@ -16,14 +17,16 @@ from config_service.adapters.sql.rows import (
 )
 from config_service.domain.model import (
     DraftBackup,
+    Key,
     Version,
 )
+from config_service.service.change_ports import EntityChange
 from config_service.service.ports import Manifest
 
 
 class VersionStore(SqlBase):
     # versions --------------------------------------------------------------------------
-    async def add_version(self, version: Version, old: Manifest, new: Manifest) -> None:
+    async def add_version(self, version: Version, changes: Sequence[EntityChange]) -> None:
         v = version
         await self._conn.execute(insert(t.versions).values(
             workspace_id=v.workspace_id, number=v.number, content_hash=v.content_hash,
@@ -32,17 +35,21 @@ class VersionStore(SqlBase):
             entity_count=v.entity_count, changed_count=v.changed_count,
             request_id=v.request_id or None, previous_version=v.previous_version,
             request_fingerprint=v.request_fingerprint or None))
+        await self._close(v.workspace_id, v.number, [c.key for c in changes if c.old])
+        added = [{"workspace_id": v.workspace_id, "kind": c.kind, "entity_id": c.entity_id,
+                  "from_version": v.number, "to_version": None, "content_hash": c.new}
+                 for c in changes if c.new]
+        for start in range(0, len(added), 1000):
+            await self._conn.execute(insert(t.version_entities).values(added[start:start + 1000]))
+
+    async def _close(self, workspace_id: str, number: int, keys: list[Key]) -> None:
+        """End the open range of each replaced or removed entity, a chunk per statement."""
         ve = t.version_entities
-        for key in [k for k in old if old[k] != new.get(k)]:
+        for start in range(0, len(keys), 1000):
             await self._conn.execute(
-                update(ve).where(ve.c.workspace_id == v.workspace_id, ve.c.kind == key[0],
-                                 ve.c.entity_id == key[1], ve.c.to_version.is_(None))
-                .values(to_version=v.number))
-        added = [{"workspace_id": v.workspace_id, "kind": k[0], "entity_id": k[1],
-                  "from_version": v.number, "to_version": None, "content_hash": h}
-                 for k, h in new.items() if old.get(k) != h]
-        if added:
-            await self._conn.execute(insert(ve), added)
+                update(ve).where(ve.c.workspace_id == workspace_id, ve.c.to_version.is_(None),
+                                 tuple_(ve.c.kind, ve.c.entity_id).in_(keys[start:start + 1000]))
+                .values(to_version=number))
 
     async def get_version(self, workspace_id: str, number: int) -> Version | None:
         row = await self._row(select(t.versions).where(

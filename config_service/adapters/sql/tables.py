@@ -49,6 +49,17 @@ entity_blobs = Table(
     Column("spec", Text, nullable=False),
 )
 
+# who refers to whom, per body (migration 0007): written with the body, never changed
+entity_refs = Table(
+    "entity_refs", metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("ref_kind", String(32), primary_key=True),
+    Column("ref_id", ID, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("entity_id", ID, nullable=False),
+    Index("ix_entity_refs_target", "ref_kind", "ref_id"),
+)
+
 draft_entities = Table(
     "draft_entities", metadata,
     Column("workspace_id", ID, primary_key=True),

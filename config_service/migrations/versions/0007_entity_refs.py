@@ -1,0 +1,64 @@
+"""Which entity body refers to which entity (issue 11): one row per reference of each
+content-addressed body, written with the body and never changed, so "who refers to X" is an
+index lookup instead of reading every spec of the workspace. Incremental validation (what a
+removal leaves dangling) and the diff's affected agents and squads read it.
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-29
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from alembic import op
+
+from agentconfig.references import references
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+ID = sa.String(64)
+
+
+def upgrade() -> None:
+    refs = op.create_table(
+        "entity_refs",
+        sa.Column("hash", sa.String(64), primary_key=True),
+        sa.Column("ref_kind", sa.String(32), primary_key=True),
+        sa.Column("ref_id", ID, primary_key=True),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("entity_id", ID, nullable=False),
+    )
+    op.create_index("ix_entity_refs_target", "entity_refs", ["ref_kind", "ref_id"])
+    _backfill(op.get_bind(), refs)
+
+
+def _backfill(conn: sa.Connection, refs: sa.Table) -> None:
+    blobs = sa.table("entity_blobs", sa.column("hash"), sa.column("kind"),
+                     sa.column("entity_id"), sa.column("spec"))
+    rows = conn.execute(sa.select(blobs).where(blobs.c.kind.in_(("agent", "squad"))))
+    batch: list[dict[str, str]] = []
+    for row in rows:
+        batch += rows_for(row.hash, row.kind, row.entity_id, json.loads(row.spec))
+        if len(batch) >= 5000:
+            conn.execute(sa.insert(refs), batch)
+            batch = []
+    if batch:
+        conn.execute(sa.insert(refs), batch)
+
+
+def rows_for(digest: str, kind: str, entity_id: str, spec: dict[str, object],
+             ) -> list[dict[str, str]]:
+    targets = {(r.kind, r.entity_id) for r in references(kind, spec)}
+    return [{"hash": digest, "ref_kind": k, "ref_id": i, "kind": kind, "entity_id": entity_id}
+            for k, i in sorted(targets)]
+
+
+def downgrade() -> None:
+    op.drop_index("ix_entity_refs_target", table_name="entity_refs")
+    op.drop_table("entity_refs")
