@@ -4,6 +4,7 @@ isort:skip_file
 """
 
 from agentconfig.v1 import entities_pb2 as _entities_pb2
+from agentconfig.v1 import rollouts_pb2 as _rollouts_pb2
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
@@ -2025,12 +2026,17 @@ class GetRolloutStatusResponse(_message.Message):
     LIVE_REPLICAS_FIELD_NUMBER: _builtins.int
     TOTAL_REPLICAS_FIELD_NUMBER: _builtins.int
     REPLICAS_FIELD_NUMBER: _builtins.int
+    ROLLOUT_FIELD_NUMBER: _builtins.int
     production_version: _builtins.int
     live_replicas: _builtins.int
     """Replicas that report serving production_version."""
     total_replicas: _builtins.int
     @_builtins.property
     def replicas(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReplicaRollout]: ...
+    @_builtins.property
+    def rollout(self) -> _rollouts_pb2.Rollout:
+        """The workspace's active staged rollout, if any."""
+
     def __init__(
         self,
         *,
@@ -2038,10 +2044,11 @@ class GetRolloutStatusResponse(_message.Message):
         live_replicas: _builtins.int = ...,
         total_replicas: _builtins.int = ...,
         replicas: _abc.Iterable[Global___ReplicaRollout] | None = ...,
+        rollout: _rollouts_pb2.Rollout | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["rollout", b"rollout"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["live_replicas", b"live_replicas", "production_version", b"production_version", "replicas", b"replicas", "total_replicas", b"total_replicas"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["live_replicas", b"live_replicas", "production_version", b"production_version", "replicas", b"replicas", "rollout", b"rollout", "total_replicas", b"total_replicas"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

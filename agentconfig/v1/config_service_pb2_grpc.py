@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from agentconfig.v1 import config_service_pb2 as agentconfig_dot_v1_dot_config__service__pb2
+from agentconfig.v1 import rollouts_pb2 as agentconfig_dot_v1_dot_rollouts__pb2
 from agentconfig.v1 import testing_pb2 as agentconfig_dot_v1_dot_testing__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -157,6 +158,41 @@ class ConfigServiceStub:
                 '/agentconfig.v1.ConfigService/GetRolloutStatus',
                 request_serializer=agentconfig_dot_v1_dot_config__service__pb2.GetRolloutStatusRequest.SerializeToString,
                 response_deserializer=agentconfig_dot_v1_dot_config__service__pb2.GetRolloutStatusResponse.FromString,
+                _registered_method=True)
+        self.StartRollout = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/StartRollout',
+                request_serializer=agentconfig_dot_v1_dot_rollouts__pb2.StartRolloutRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_rollouts__pb2.StartRolloutResponse.FromString,
+                _registered_method=True)
+        self.GetRollout = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/GetRollout',
+                request_serializer=agentconfig_dot_v1_dot_rollouts__pb2.GetRolloutRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_rollouts__pb2.GetRolloutResponse.FromString,
+                _registered_method=True)
+        self.ListRollouts = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/ListRollouts',
+                request_serializer=agentconfig_dot_v1_dot_rollouts__pb2.ListRolloutsRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_rollouts__pb2.ListRolloutsResponse.FromString,
+                _registered_method=True)
+        self.AdvanceRollout = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/AdvanceRollout',
+                request_serializer=agentconfig_dot_v1_dot_rollouts__pb2.AdvanceRolloutRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_rollouts__pb2.AdvanceRolloutResponse.FromString,
+                _registered_method=True)
+        self.PromoteRollout = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/PromoteRollout',
+                request_serializer=agentconfig_dot_v1_dot_rollouts__pb2.PromoteRolloutRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_rollouts__pb2.PromoteRolloutResponse.FromString,
+                _registered_method=True)
+        self.AbortRollout = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/AbortRollout',
+                request_serializer=agentconfig_dot_v1_dot_rollouts__pb2.AbortRolloutRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_rollouts__pb2.AbortRolloutResponse.FromString,
+                _registered_method=True)
+        self.ReportOutcomeCounts = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/ReportOutcomeCounts',
+                request_serializer=agentconfig_dot_v1_dot_rollouts__pb2.ReportOutcomeCountsRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_rollouts__pb2.ReportOutcomeCountsResponse.FromString,
                 _registered_method=True)
         self.CreateApiKey = channel.unary_unary(
                 '/agentconfig.v1.ConfigService/CreateApiKey',
@@ -412,6 +448,51 @@ class ConfigServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartRollout(self, request, context):
+        """Staged rollouts (live data; see rollouts.proto and docs/rollouts.md): a candidate
+        version serves a share of new conversations, stepped up, then promoted or aborted.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRollout(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRollouts(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AdvanceRollout(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PromoteRollout(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AbortRollout(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReportOutcomeCounts(self, request, context):
+        """For the runtime's service credential only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateApiKey(self, request, context):
         """API keys (admin; the operator key may create a workspace's first admin key). The secret
         is returned once, by CreateApiKey, and only its hash is stored.
@@ -656,6 +737,41 @@ def add_ConfigServiceServicer_to_server(servicer, server):
                     servicer.GetRolloutStatus,
                     request_deserializer=agentconfig_dot_v1_dot_config__service__pb2.GetRolloutStatusRequest.FromString,
                     response_serializer=agentconfig_dot_v1_dot_config__service__pb2.GetRolloutStatusResponse.SerializeToString,
+            ),
+            'StartRollout': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartRollout,
+                    request_deserializer=agentconfig_dot_v1_dot_rollouts__pb2.StartRolloutRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_rollouts__pb2.StartRolloutResponse.SerializeToString,
+            ),
+            'GetRollout': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRollout,
+                    request_deserializer=agentconfig_dot_v1_dot_rollouts__pb2.GetRolloutRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_rollouts__pb2.GetRolloutResponse.SerializeToString,
+            ),
+            'ListRollouts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRollouts,
+                    request_deserializer=agentconfig_dot_v1_dot_rollouts__pb2.ListRolloutsRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_rollouts__pb2.ListRolloutsResponse.SerializeToString,
+            ),
+            'AdvanceRollout': grpc.unary_unary_rpc_method_handler(
+                    servicer.AdvanceRollout,
+                    request_deserializer=agentconfig_dot_v1_dot_rollouts__pb2.AdvanceRolloutRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_rollouts__pb2.AdvanceRolloutResponse.SerializeToString,
+            ),
+            'PromoteRollout': grpc.unary_unary_rpc_method_handler(
+                    servicer.PromoteRollout,
+                    request_deserializer=agentconfig_dot_v1_dot_rollouts__pb2.PromoteRolloutRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_rollouts__pb2.PromoteRolloutResponse.SerializeToString,
+            ),
+            'AbortRollout': grpc.unary_unary_rpc_method_handler(
+                    servicer.AbortRollout,
+                    request_deserializer=agentconfig_dot_v1_dot_rollouts__pb2.AbortRolloutRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_rollouts__pb2.AbortRolloutResponse.SerializeToString,
+            ),
+            'ReportOutcomeCounts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportOutcomeCounts,
+                    request_deserializer=agentconfig_dot_v1_dot_rollouts__pb2.ReportOutcomeCountsRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_rollouts__pb2.ReportOutcomeCountsResponse.SerializeToString,
             ),
             'CreateApiKey': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateApiKey,
@@ -1404,6 +1520,195 @@ class ConfigService:
             '/agentconfig.v1.ConfigService/GetRolloutStatus',
             agentconfig_dot_v1_dot_config__service__pb2.GetRolloutStatusRequest.SerializeToString,
             agentconfig_dot_v1_dot_config__service__pb2.GetRolloutStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartRollout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/StartRollout',
+            agentconfig_dot_v1_dot_rollouts__pb2.StartRolloutRequest.SerializeToString,
+            agentconfig_dot_v1_dot_rollouts__pb2.StartRolloutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRollout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/GetRollout',
+            agentconfig_dot_v1_dot_rollouts__pb2.GetRolloutRequest.SerializeToString,
+            agentconfig_dot_v1_dot_rollouts__pb2.GetRolloutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRollouts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/ListRollouts',
+            agentconfig_dot_v1_dot_rollouts__pb2.ListRolloutsRequest.SerializeToString,
+            agentconfig_dot_v1_dot_rollouts__pb2.ListRolloutsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AdvanceRollout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/AdvanceRollout',
+            agentconfig_dot_v1_dot_rollouts__pb2.AdvanceRolloutRequest.SerializeToString,
+            agentconfig_dot_v1_dot_rollouts__pb2.AdvanceRolloutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PromoteRollout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/PromoteRollout',
+            agentconfig_dot_v1_dot_rollouts__pb2.PromoteRolloutRequest.SerializeToString,
+            agentconfig_dot_v1_dot_rollouts__pb2.PromoteRolloutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AbortRollout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/AbortRollout',
+            agentconfig_dot_v1_dot_rollouts__pb2.AbortRolloutRequest.SerializeToString,
+            agentconfig_dot_v1_dot_rollouts__pb2.AbortRolloutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportOutcomeCounts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/ReportOutcomeCounts',
+            agentconfig_dot_v1_dot_rollouts__pb2.ReportOutcomeCountsRequest.SerializeToString,
+            agentconfig_dot_v1_dot_rollouts__pb2.ReportOutcomeCountsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -4,6 +4,7 @@ isort:skip_file
 """
 
 from agentconfig.v1 import config_service_pb2 as _config_service_pb2
+from agentconfig.v1 import rollouts_pb2 as _rollouts_pb2
 from agentconfig.v1 import testing_pb2 as _testing_pb2
 from collections import abc as _abc
 from grpc import aio as _aio
@@ -68,6 +69,17 @@ class ConfigServiceStub:
     """Emergency one-step rollback: restore and publish in one call, still a new version."""
     GetRolloutStatus: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.GetRolloutStatusRequest, _config_service_pb2.GetRolloutStatusResponse]
     """Which version each runtime replica serves ("v7 live on 3 of 3 replicas")."""
+    StartRollout: _grpc.UnaryUnaryMultiCallable[_rollouts_pb2.StartRolloutRequest, _rollouts_pb2.StartRolloutResponse]
+    """Staged rollouts (live data; see rollouts.proto and docs/rollouts.md): a candidate
+    version serves a share of new conversations, stepped up, then promoted or aborted.
+    """
+    GetRollout: _grpc.UnaryUnaryMultiCallable[_rollouts_pb2.GetRolloutRequest, _rollouts_pb2.GetRolloutResponse]
+    ListRollouts: _grpc.UnaryUnaryMultiCallable[_rollouts_pb2.ListRolloutsRequest, _rollouts_pb2.ListRolloutsResponse]
+    AdvanceRollout: _grpc.UnaryUnaryMultiCallable[_rollouts_pb2.AdvanceRolloutRequest, _rollouts_pb2.AdvanceRolloutResponse]
+    PromoteRollout: _grpc.UnaryUnaryMultiCallable[_rollouts_pb2.PromoteRolloutRequest, _rollouts_pb2.PromoteRolloutResponse]
+    AbortRollout: _grpc.UnaryUnaryMultiCallable[_rollouts_pb2.AbortRolloutRequest, _rollouts_pb2.AbortRolloutResponse]
+    ReportOutcomeCounts: _grpc.UnaryUnaryMultiCallable[_rollouts_pb2.ReportOutcomeCountsRequest, _rollouts_pb2.ReportOutcomeCountsResponse]
+    """For the runtime's service credential only."""
     CreateApiKey: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.CreateApiKeyRequest, _config_service_pb2.CreateApiKeyResponse]
     """API keys (admin; the operator key may create a workspace's first admin key). The secret
     is returned once, by CreateApiKey, and only its hash is stored.
@@ -137,6 +149,17 @@ class ConfigServiceAsyncStub(ConfigServiceStub):
     """Emergency one-step rollback: restore and publish in one call, still a new version."""
     GetRolloutStatus: _aio.UnaryUnaryMultiCallable[_config_service_pb2.GetRolloutStatusRequest, _config_service_pb2.GetRolloutStatusResponse]  # type: ignore[assignment]
     """Which version each runtime replica serves ("v7 live on 3 of 3 replicas")."""
+    StartRollout: _aio.UnaryUnaryMultiCallable[_rollouts_pb2.StartRolloutRequest, _rollouts_pb2.StartRolloutResponse]  # type: ignore[assignment]
+    """Staged rollouts (live data; see rollouts.proto and docs/rollouts.md): a candidate
+    version serves a share of new conversations, stepped up, then promoted or aborted.
+    """
+    GetRollout: _aio.UnaryUnaryMultiCallable[_rollouts_pb2.GetRolloutRequest, _rollouts_pb2.GetRolloutResponse]  # type: ignore[assignment]
+    ListRollouts: _aio.UnaryUnaryMultiCallable[_rollouts_pb2.ListRolloutsRequest, _rollouts_pb2.ListRolloutsResponse]  # type: ignore[assignment]
+    AdvanceRollout: _aio.UnaryUnaryMultiCallable[_rollouts_pb2.AdvanceRolloutRequest, _rollouts_pb2.AdvanceRolloutResponse]  # type: ignore[assignment]
+    PromoteRollout: _aio.UnaryUnaryMultiCallable[_rollouts_pb2.PromoteRolloutRequest, _rollouts_pb2.PromoteRolloutResponse]  # type: ignore[assignment]
+    AbortRollout: _aio.UnaryUnaryMultiCallable[_rollouts_pb2.AbortRolloutRequest, _rollouts_pb2.AbortRolloutResponse]  # type: ignore[assignment]
+    ReportOutcomeCounts: _aio.UnaryUnaryMultiCallable[_rollouts_pb2.ReportOutcomeCountsRequest, _rollouts_pb2.ReportOutcomeCountsResponse]  # type: ignore[assignment]
+    """For the runtime's service credential only."""
     CreateApiKey: _aio.UnaryUnaryMultiCallable[_config_service_pb2.CreateApiKeyRequest, _config_service_pb2.CreateApiKeyResponse]  # type: ignore[assignment]
     """API keys (admin; the operator key may create a workspace's first admin key). The secret
     is returned once, by CreateApiKey, and only its hash is stored.
@@ -347,6 +370,59 @@ class ConfigServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_config_service_pb2.GetRolloutStatusResponse, _abc.Awaitable[_config_service_pb2.GetRolloutStatusResponse]]:
         """Which version each runtime replica serves ("v7 live on 3 of 3 replicas")."""
+
+    @_abc_1.abstractmethod
+    def StartRollout(
+        self,
+        request: _rollouts_pb2.StartRolloutRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_rollouts_pb2.StartRolloutResponse, _abc.Awaitable[_rollouts_pb2.StartRolloutResponse]]:
+        """Staged rollouts (live data; see rollouts.proto and docs/rollouts.md): a candidate
+        version serves a share of new conversations, stepped up, then promoted or aborted.
+        """
+
+    @_abc_1.abstractmethod
+    def GetRollout(
+        self,
+        request: _rollouts_pb2.GetRolloutRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_rollouts_pb2.GetRolloutResponse, _abc.Awaitable[_rollouts_pb2.GetRolloutResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ListRollouts(
+        self,
+        request: _rollouts_pb2.ListRolloutsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_rollouts_pb2.ListRolloutsResponse, _abc.Awaitable[_rollouts_pb2.ListRolloutsResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def AdvanceRollout(
+        self,
+        request: _rollouts_pb2.AdvanceRolloutRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_rollouts_pb2.AdvanceRolloutResponse, _abc.Awaitable[_rollouts_pb2.AdvanceRolloutResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def PromoteRollout(
+        self,
+        request: _rollouts_pb2.PromoteRolloutRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_rollouts_pb2.PromoteRolloutResponse, _abc.Awaitable[_rollouts_pb2.PromoteRolloutResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def AbortRollout(
+        self,
+        request: _rollouts_pb2.AbortRolloutRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_rollouts_pb2.AbortRolloutResponse, _abc.Awaitable[_rollouts_pb2.AbortRolloutResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ReportOutcomeCounts(
+        self,
+        request: _rollouts_pb2.ReportOutcomeCountsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_rollouts_pb2.ReportOutcomeCountsResponse, _abc.Awaitable[_rollouts_pb2.ReportOutcomeCountsResponse]]:
+        """For the runtime's service credential only."""
 
     @_abc_1.abstractmethod
     def CreateApiKey(

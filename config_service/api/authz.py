@@ -52,6 +52,8 @@ POLICY: dict[str, Role | None] = {
     "GetTestRun": Role.VIEWER,
     "ListTestRuns": Role.VIEWER,
     "DiffTestRuns": Role.VIEWER,
+    "GetRollout": Role.VIEWER,
+    "ListRollouts": Role.VIEWER,
     "CreateDraftEntity": Role.EDITOR,
     "UpdateDraftEntity": Role.EDITOR,
     "DeleteDraftEntity": Role.EDITOR,
@@ -64,6 +66,10 @@ POLICY: dict[str, Role | None] = {
     "CreateTestRun": Role.EDITOR,
     "PublishDraft": Role.PUBLISHER,
     "RollbackToVersion": Role.PUBLISHER,
+    "StartRollout": Role.PUBLISHER,
+    "AdvanceRollout": Role.PUBLISHER,
+    "PromoteRollout": Role.PUBLISHER,
+    "AbortRollout": Role.PUBLISHER,
     "CreateChannel": Role.ADMIN,
     "UpdateChannel": Role.ADMIN,
     "DeleteChannel": Role.ADMIN,
@@ -72,9 +78,12 @@ POLICY: dict[str, Role | None] = {
     "RevokeApiKey": Role.ADMIN,
     "ListAuditEvents": Role.ADMIN,
     "IntrospectApiKey": None,
+    "ReportOutcomeCounts": None,
 }
+# only the runtime's credential: not even the operator key (forged outcomes abort rollouts)
+RUNTIME_ONLY = frozenset({"IntrospectApiKey", "ReportOutcomeCounts"})
 RUNTIME_METHODS = frozenset({"GetProduction", "GetVersion", "GetDraftSnapshot", "ListChannels",
-                             "GetWorkspace", "IntrospectApiKey"})
+                             "GetWorkspace", "GetRollout", *RUNTIME_ONLY})
 
 
 def _same(presented: str, expected_sha256: str) -> bool:
@@ -102,7 +111,7 @@ class Authenticator:
 def check(method: str, principal: Principal) -> None:
     name = method.removeprefix(SERVICE)
     needed = POLICY.get(name)
-    if principal.kind == OPERATOR and name in POLICY and name != "IntrospectApiKey":
+    if principal.kind == OPERATOR and name in POLICY and name not in RUNTIME_ONLY:
         return
     if principal.kind == RUNTIME and name in RUNTIME_METHODS:
         return
@@ -111,7 +120,7 @@ def check(method: str, principal: Principal) -> None:
     if needed is not None:
         label = needed.label
     else:
-        label = "runtime service" if name == "IntrospectApiKey" else "operator"
+        label = "runtime service" if name in RUNTIME_ONLY else "operator"
     raise PermissionDenied(f"{name} needs the {label} role", reason="ROLE_REQUIRED",
                            metadata={"required_role": label, "method": name})
 

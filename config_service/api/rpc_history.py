@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from agentconfig.v1 import config_service_pb2 as cpb
 from config_service.api import convert as cv
+from config_service.api import convert_rollouts as cr
 from config_service.api.rpc_base import Ctx, RpcBase, author_of
 from config_service.service import (
     history,
     publishing,
+    rollout_reads,
 )
 from config_service.service.common import manifest_hash
 from config_service.service.rollout import rollout_status
@@ -93,7 +95,9 @@ class HistoryRpcs(RpcBase):
     async def GetRolloutStatus(self, request: cpb.GetRolloutStatusRequest, context: Ctx,
                                ) -> cpb.GetRolloutStatusResponse:
         status = await rollout_status(self._uowf, self._rollout, request.workspace_id)
+        staged = await rollout_reads.active(self._uowf, request.workspace_id)
         return cpb.GetRolloutStatusResponse(
+            rollout=cr.rollout(staged) if staged else None,
             production_version=status.production_version, live_replicas=status.live,
             total_replicas=len(status.replicas), replicas=[
                 cpb.ReplicaRollout(replica_id=r.replica_id, version=r.version,

@@ -1,4 +1,5 @@
-"""Staged rollouts: start, step, promote, abort, read.
+"""Staged rollouts: starting one, and what every change shares (rollout_moves.py has the
+steps, the promote and the abort; rollout_reads.py the reads).
 
 Each change runs in one transaction under the workspace lock (the same lock publish takes),
 takes the workspace's next rollout sequence, writes the audit event and an outbox notice,
@@ -16,7 +17,7 @@ from agentconfig.errors import Conflict, FailedPrecondition, NotFound, invalid
 from agentconfig.rollout_guards import MAX_GUARDS, parse_guard
 from agentconfig.rollouts import MAX_CHANNELS, RolloutRuleError, check_steps
 from config_service.domain.model import Workspace
-from config_service.domain.rollouts import Phase, Rollout
+from config_service.domain.rollouts import Rollout
 from config_service.service import audit
 from config_service.service.common import check_author, now, version_or_404, workspace
 from config_service.service.ports import Announcer, Repository, UnitOfWorkFactory
@@ -87,7 +88,7 @@ async def start(uowf: UnitOfWorkFactory, announcer: Announcer, req: StartRollout
                           ws.production_version, req.steps, 0, req.every_seconds, at,
                           req.channels, req.guards, at, audit.actor(req.author))
         await uow.repo.add_rollout(rollout)
-        await _announce(uow.repo, rollout, "rollout.start", req.author, {
+        await announce(uow.repo, rollout, "rollout.start", req.author, {
             "candidate_version": rollout.candidate_version, "steps": list(rollout.steps),
             "channels": list(rollout.channels), "guards": list(rollout.guards)})
         await uow.commit()
@@ -114,7 +115,7 @@ async def _check_channels(repo: Repository, ws: Workspace, channels: tuple[str, 
                           "UNKNOWN_CHANNEL")
 
 
-async def _announce(repo: Repository, rollout: Rollout, action: str, author: str,
+async def announce(repo: Repository, rollout: Rollout, action: str, author: str,
                     details: dict[str, object]) -> None:
     await repo.add_rollout_notice(rollout.workspace_id, rollout.sequence)
     await audit.record(repo, rollout.workspace_id, action, rollout.rollout_id,
@@ -122,7 +123,7 @@ async def _announce(repo: Repository, rollout: Rollout, action: str, author: str
                         **details}, author=author)
 
 
-async def _current(repo: Repository, ws: Workspace, rollout_id: str,
+async def current_rollout(repo: Repository, ws: Workspace, rollout_id: str,
                    expected_sequence: int) -> Rollout:
     """The active rollout named, as the caller last saw it."""
     found = await repo.get_rollout(ws.id, rollout_id) if rollout_id else None
@@ -136,87 +137,4 @@ async def _current(repo: Repository, ws: Workspace, rollout_id: str,
     if not found.active:
         raise FailedPrecondition(f"rollout {rollout_id} already ended ({found.phase.value})",
                                  reason="ROLLOUT_ENDED", metadata={"phase": found.phase.value})
-    return found
-
-
-async def step(uowf: UnitOfWorkFactory, announcer: Announcer, workspace_id: str,
-               rollout_id: str, step_index: int | None, author: str,
-               expected_sequence: int = 0) -> Rollout:
-    """To ``step_index``, or the next step (None); forward only."""
-    check_author(author)
-    async with uowf() as uow:
-        ws = await workspace(uow.repo, workspace_id, lock=True)
-        current = await _current(uow.repo, ws, rollout_id, expected_sequence)
-        target = current.step_index + 1 if step_index is None else step_index
-        if current.last_step:
-            raise FailedPrecondition("the rollout is at its last step: promote or abort it",
-                                     reason="LAST_STEP")
-        if not current.step_index < target < len(current.steps):
-            raise invalid("step_index", f"must be a later step: {current.step_index + 1} to "
-                          f"{len(current.steps) - 1}", "BAD_STEP")
-        moved = current.at_step(target, await next_sequence(uow.repo, ws.id), now())
-        await uow.repo.save_rollout(moved)
-        await _announce(uow.repo, moved, "rollout.step", author, {"step_index": target})
-        await uow.commit()
-    announcer.poke()
-    return moved
-
-
-async def promote(uowf: UnitOfWorkFactory, announcer: Announcer, workspace_id: str,
-                  rollout_id: str, author: str, expected_sequence: int = 0) -> Rollout:
-    """The candidate becomes Production: a normal production move (outbox, relay, audit)."""
-    check_author(author)
-    async with uowf() as uow:
-        ws = await workspace(uow.repo, workspace_id, lock=True)
-        current = await _current(uow.repo, ws, rollout_id, expected_sequence)
-        version = await uow.repo.get_version(ws.id, current.candidate_version)
-        assert version is not None  # versions are never deleted
-        ws.production_version = version.number
-        await uow.repo.save_workspace(ws)
-        await uow.repo.add_outbox(ws.id, version.number, version.content_hash)
-        await audit.record(uow.repo, ws.id, "version.promote", f"v{version.number}", {
-            "rollout_id": rollout_id, "content_hash": version.content_hash,
-            "previous_version": current.baseline_version}, author=author)
-        ended = current.ended(Phase.PROMOTED, await next_sequence(uow.repo, ws.id), now(),
-                              audit.actor(author), "promoted")
-        await uow.repo.save_rollout(ended)
-        await _announce(uow.repo, ended, "rollout.promote", author,
-                        {"candidate_version": version.number})
-        await uow.commit()
-    announcer.poke()
-    return ended
-
-
-async def abort(uowf: UnitOfWorkFactory, announcer: Announcer, workspace_id: str,
-                rollout_id: str, author: str, reason: str = "", expected_sequence: int = 0,
-                figures: dict[str, object] | None = None) -> Rollout:
-    """Every new conversation goes back to Production at once; conversations already
-    pinned to the candidate keep it until they go idle (the pinning rule)."""
-    check_author(author)
-    if len(reason) > MAX_GUARD_TEXT * 5:
-        raise invalid("reason", f"is longer than {MAX_GUARD_TEXT * 5}", "TOO_LONG")
-    async with uowf() as uow:
-        ws = await workspace(uow.repo, workspace_id, lock=True)
-        current = await _current(uow.repo, ws, rollout_id, expected_sequence)
-        ended = current.ended(Phase.ABORTED, await next_sequence(uow.repo, ws.id), now(),
-                              audit.actor(author), reason or "aborted by hand", figures)
-        await uow.repo.save_rollout(ended)
-        await _announce(uow.repo, ended, "rollout.abort", author,
-                        {"reason": ended.end_reason, "automatic": bool(figures),
-                         **({"figures": figures} if figures else {})})
-        await uow.commit()
-    announcer.poke()
-    return ended
-
-
-async def get(uowf: UnitOfWorkFactory, workspace_id: str, rollout_id: str = "") -> Rollout:
-    """The rollout named, or (no id) the workspace's latest one."""
-    async with uowf(read_only=True) as uow:
-        ws = await workspace(uow.repo, workspace_id)
-        found = await (uow.repo.get_rollout(ws.id, rollout_id) if rollout_id
-                       else uow.repo.latest_rollout(ws.id))
-    if found is None:
-        raise NotFound(f"no rollout {rollout_id!r} in workspace {workspace_id!r}" if rollout_id
-                       else f"workspace {workspace_id!r} has had no rollout",
-                       reason="ROLLOUT_NOT_FOUND", metadata={"rollout_id": rollout_id})
     return found

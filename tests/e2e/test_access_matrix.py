@@ -22,13 +22,17 @@ __all__ = ["secured"]
 EDITOR = {"CreateDraftEntity", "UpdateDraftEntity", "DeleteDraftEntity", "ApplyDraftEntities",
           "RestoreVersion", "RestoreDraftBackup", "CreateTestCase", "UpdateTestCase",
           "DeleteTestCase", "CreateTestRun"}
-PUBLISHER = {"PublishDraft", "RollbackToVersion"}
+PUBLISHER = {"PublishDraft", "RollbackToVersion", "StartRollout", "AdvanceRollout",
+             "PromoteRollout", "AbortRollout"}
+RUNTIME_ONLY = {"ReportOutcomeCounts"}  # no workspace key, whatever its role
 ADMIN = {"CreateChannel", "UpdateChannel", "DeleteChannel", "CreateApiKey", "ListApiKeys",
          "RevokeApiKey", "ListAuditEvents", "UpdateWorkspaceSettings"}
 LEVEL = {"viewer": 1, "editor": 2, "publisher": 3, "admin": 4, "channel": 0}
 
 
 def config_needs(method: str) -> int:
+    if method in RUNTIME_ONLY:
+        return 5
     if method in ADMIN:
         return 4
     if method in PUBLISHER:

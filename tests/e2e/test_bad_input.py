@@ -15,13 +15,14 @@ from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import testing_pb2 as tpb
 from tests.e2e.bad_input_cases_draft import CASES as DRAFT_CASES
 from tests.e2e.bad_input_cases_history import CASES as HISTORY_CASES
+from tests.e2e.bad_input_cases_rollouts import CASES as ROLLOUT_CASES
 from tests.e2e.bad_input_cases_testing import CASES as TESTING_CASES
 from tests.e2e.bad_input_setup import Case, World, make_world
 from tests.e2e.unknown_workspace import REQUESTS, all_methods
 from tests.harness.services import ConfigHandle
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
-CASES = DRAFT_CASES + HISTORY_CASES + TESTING_CASES
+CASES = DRAFT_CASES + HISTORY_CASES + TESTING_CASES + ROLLOUT_CASES
 NEVER = (grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL, grpc.StatusCode.OK)
 
 

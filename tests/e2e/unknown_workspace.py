@@ -9,6 +9,7 @@ from google.protobuf.message import Message
 
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import entities_pb2 as pb
+from agentconfig.v1 import rollouts_pb2 as ropb
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from agentconfig.v1 import testing_pb2 as tpb
 from tests.harness import builders as b
@@ -62,6 +63,15 @@ REQUESTS: dict[str, Callable[[str], Message]] = {
         workspace_id=ws, backup_id="b", draft_revision=1),
     "RollbackToVersion": lambda ws: cpb.RollbackToVersionRequest(workspace_id=ws, version=1),
     "GetRolloutStatus": lambda ws: cpb.GetRolloutStatusRequest(workspace_id=ws),
+    "StartRollout": lambda ws: ropb.StartRolloutRequest(workspace_id=ws, candidate_version=2,
+                                                        steps_bp=[1000]),
+    "GetRollout": lambda ws: ropb.GetRolloutRequest(workspace_id=ws),
+    "ListRollouts": lambda ws: ropb.ListRolloutsRequest(workspace_id=ws),
+    "AdvanceRollout": lambda ws: ropb.AdvanceRolloutRequest(workspace_id=ws, rollout_id="r"),
+    "PromoteRollout": lambda ws: ropb.PromoteRolloutRequest(workspace_id=ws, rollout_id="r"),
+    "AbortRollout": lambda ws: ropb.AbortRolloutRequest(workspace_id=ws, rollout_id="r"),
+    "ReportOutcomeCounts": lambda ws: ropb.ReportOutcomeCountsRequest(
+        workspace_id=ws, rollout_id="r", reporter="rt-1"),
     "CreateChannel": lambda ws: cpb.CreateChannelRequest(workspace_id=ws, channel=_channel()),
     "GetChannel": lambda ws: cpb.GetChannelRequest(workspace_id=ws, channel_id="web"),
     "ListChannels": lambda ws: cpb.ListChannelsRequest(workspace_id=ws),

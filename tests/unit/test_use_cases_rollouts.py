@@ -11,7 +11,14 @@ from agentconfig.rollout_guards import OutcomeCounts
 from config_service.adapters.sql import tables as t
 from config_service.adapters.sql.uow import SqlUnitOfWorkFactory
 from config_service.domain.rollouts import Phase
-from config_service.service import audit, channels, rollouts, workspaces
+from config_service.service import (
+    audit,
+    channels,
+    rollout_moves,
+    rollout_reads,
+    rollouts,
+    workspaces,
+)
 from config_service.service.channels import ChannelInput
 from config_service.service.rollouts import StartRollout
 from tests.unit.use_case_helpers import (
@@ -55,9 +62,9 @@ async def test_start_step_promote(uowf: SqlUnitOfWorkFactory, ws_id: str) -> Non
     started = await rollouts.start(uowf, told, _start(ws_id))
     assert (started.sequence, started.share_bp, started.baseline_version, started.phase) == (
         1, 1000, 1, Phase.ACTIVE)
-    stepped = await rollouts.step(uowf, told, ws_id, started.rollout_id, None, "ann")
+    stepped = await rollout_moves.step(uowf, told, ws_id, started.rollout_id, None, "ann")
     assert (stepped.sequence, stepped.step_index, stepped.share_bp) == (2, 1, 5000)
-    promoted = await rollouts.promote(uowf, told, ws_id, started.rollout_id, "bob", 2)
+    promoted = await rollout_moves.promote(uowf, told, ws_id, started.rollout_id, "bob", 2)
     assert (promoted.sequence, promoted.phase, promoted.share_bp) == (3, Phase.PROMOTED, 0)
     assert (await workspaces.get_workspace(uowf, ws_id)).production_version == 2
     assert told.pokes == 3
@@ -65,19 +72,19 @@ async def test_start_step_promote(uowf: SqlUnitOfWorkFactory, ws_id: str) -> Non
     events, _ = await audit.list_events(uowf, ws_id, 10, "")
     assert [e.action for e in events][:4] == ["rollout.promote", "version.promote",
                                               "rollout.step", "rollout.start"]
-    assert (await rollouts.get(uowf, ws_id)).phase == Phase.PROMOTED
+    assert (await rollout_reads.get(uowf, ws_id))[0].phase == Phase.PROMOTED
 
 
 async def test_abort_sends_everyone_back(uowf: SqlUnitOfWorkFactory, ws_id: str) -> None:
     await _staged(uowf, ws_id)
     started = await rollouts.start(uowf, RecordingAnnouncer(), _start(ws_id))
-    aborted = await rollouts.abort(uowf, RecordingAnnouncer(), ws_id, started.rollout_id,
+    aborted = await rollout_moves.abort(uowf, RecordingAnnouncer(), ws_id, started.rollout_id,
                                    "bob", "replies too long")
     assert (aborted.phase, aborted.share_bp, aborted.end_reason, aborted.state().active) == (
         Phase.ABORTED, 0, "replies too long", False)
     assert (await workspaces.get_workspace(uowf, ws_id)).production_version == 1
     with pytest.raises(FailedPrecondition) as exc:
-        await rollouts.promote(uowf, RecordingAnnouncer(), ws_id, started.rollout_id, "bob")
+        await rollout_moves.promote(uowf, RecordingAnnouncer(), ws_id, started.rollout_id, "bob")
     assert exc.value.reason == "ROLLOUT_ENDED"
     again = await rollouts.start(uowf, RecordingAnnouncer(), _start(ws_id))  # one at a time
     assert again.sequence == aborted.sequence + 1
@@ -90,14 +97,14 @@ async def test_one_rollout_at_a_time_and_stale_sequences(uowf: SqlUnitOfWorkFact
     with pytest.raises(FailedPrecondition) as exc:
         await rollouts.start(uowf, RecordingAnnouncer(), _start(ws_id))
     assert exc.value.reason == "ROLLOUT_ACTIVE"
-    await rollouts.step(uowf, RecordingAnnouncer(), ws_id, started.rollout_id, None, "ann")
+    await rollout_moves.step(uowf, RecordingAnnouncer(), ws_id, started.rollout_id, None, "ann")
     with pytest.raises(Conflict) as stale:
-        await rollouts.abort(uowf, RecordingAnnouncer(), ws_id, started.rollout_id, "bob",
+        await rollout_moves.abort(uowf, RecordingAnnouncer(), ws_id, started.rollout_id, "bob",
                              expected_sequence=started.sequence)
     assert stale.value.reason == "STALE_SEQUENCE"
-    await rollouts.step(uowf, RecordingAnnouncer(), ws_id, started.rollout_id, 2, "ann")
+    await rollout_moves.step(uowf, RecordingAnnouncer(), ws_id, started.rollout_id, 2, "ann")
     with pytest.raises(FailedPrecondition) as last:
-        await rollouts.step(uowf, RecordingAnnouncer(), ws_id, started.rollout_id, None, "ann")
+        await rollout_moves.step(uowf, RecordingAnnouncer(), ws_id, started.rollout_id, None, "ann")
     assert last.value.reason == "LAST_STEP"
 
 

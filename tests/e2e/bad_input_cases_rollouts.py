@@ -1,0 +1,78 @@
+"""Bad-input rows for staged rollouts and the outcome counts runtimes report."""
+
+from __future__ import annotations
+
+import grpc
+from google.protobuf.duration_pb2 import Duration
+
+from agentconfig.v1 import rollouts_pb2 as rpb
+from tests.e2e.bad_input_setup import Case, Request, World
+
+IA = grpc.StatusCode.INVALID_ARGUMENT
+FP = grpc.StatusCode.FAILED_PRECONDITION
+NF = grpc.StatusCode.NOT_FOUND
+
+
+def _start(w: World, **fields: object) -> Request:
+    base: dict[str, object] = {"workspace_id": w.ws, "candidate_version": 2,
+                               "steps_bp": [1000, 10_000]}
+    return "StartRollout", rpb.StartRolloutRequest(**(base | fields))  # type: ignore[arg-type]
+
+
+def _report(w: World, **fields: object) -> Request:
+    base: dict[str, object] = {"workspace_id": w.ws, "rollout_id": "r-0000000000",
+                               "reporter": "rt-1"}
+    return "ReportOutcomeCounts", rpb.ReportOutcomeCountsRequest(
+        **(base | fields))  # type: ignore[arg-type]
+
+
+def _outcome(version: int, **counts: int) -> rpb.VersionOutcomes:
+    return rpb.VersionOutcomes(version=version, counts=rpb.OutcomeCounts(**counts))
+
+
+CASES: list[Case] = [
+    Case("rollout-no-steps", lambda w: _start(w, steps_bp=[]), IA, "steps", "BAD_STEPS"),
+    Case("rollout-steps-fall", lambda w: _start(w, steps_bp=[5000, 1000]), IA, "steps",
+         "BAD_STEPS"),
+    Case("rollout-step-over-100", lambda w: _start(w, steps_bp=[10_001]), IA, "steps",
+         "BAD_STEPS"),
+    Case("rollout-every-fraction", lambda w: _start(w, every=Duration(seconds=1, nanos=5)),
+         IA, "every", "BAD_DURATION"),
+    Case("rollout-every-negative", lambda w: _start(w, every=Duration(seconds=-60)), IA,
+         "every", "BAD_DURATION"),
+    Case("rollout-bad-guard", lambda w: _start(w, guards=["errors > lots"]), IA, "guards[0]",
+         "BAD_GUARD"),
+    Case("rollout-repeated-channel", lambda w: _start(w, channel_ids=["web", "web"]), IA,
+         "channels", "BAD_CHANNELS"),
+    Case("rollout-author-too-long", lambda w: _start(w, author="a" * 1000), IA, "author"),
+    Case("rollout-candidate-zero", lambda w: _start(w, candidate_version=0), IA,
+         "candidate_version", "BAD_VERSION"),
+    Case("rollout-candidate-missing", lambda w: _start(w, candidate_version=99), NF,
+         reason="VERSION_NOT_FOUND"),
+    Case("rollout-candidate-is-production", lambda w: _start(w, candidate_version=1), FP,
+         reason="CANDIDATE_NOT_NEWER"),
+    Case("get-rollout-none", lambda w: ("GetRollout", rpb.GetRolloutRequest(
+        workspace_id=w.ws)), NF, reason="ROLLOUT_NOT_FOUND"),
+    Case("get-rollout-huge-id", lambda w: ("GetRollout", rpb.GetRolloutRequest(
+        workspace_id=w.ws, rollout_id="r" * 5000)), NF, reason="ROLLOUT_NOT_FOUND"),
+    Case("list-rollouts-negative-size", lambda w: ("ListRollouts", rpb.ListRolloutsRequest(
+        workspace_id=w.ws, page_size=-1)), IA, "page_size"),
+    Case("list-rollouts-foreign-token", lambda w: ("ListRollouts", rpb.ListRolloutsRequest(
+        workspace_id=w.ws, page_token=w.draft_token)), IA, "page_token"),
+    Case("advance-unknown-rollout", lambda w: ("AdvanceRollout", rpb.AdvanceRolloutRequest(
+        workspace_id=w.ws, rollout_id="r-nope")), NF, reason="ROLLOUT_NOT_FOUND"),
+    Case("promote-no-rollout-id", lambda w: ("PromoteRollout", rpb.PromoteRolloutRequest(
+        workspace_id=w.ws)), NF, reason="ROLLOUT_NOT_FOUND"),
+    Case("abort-reason-too-long", lambda w: ("AbortRollout", rpb.AbortRolloutRequest(
+        workspace_id=w.ws, rollout_id="r-nope", reason="x" * 5000)), IA, "reason",
+         "TOO_LONG"),
+    Case("report-no-reporter", lambda w: _report(w, reporter=""), IA, "reporter", "BAD_ID"),
+    Case("report-version-zero", lambda w: _report(w, outcomes=[_outcome(0, turns=1)]), IA,
+         "outcomes[0].version", "BAD_VERSION"),
+    Case("report-more-errors-than-turns", lambda w: _report(
+        w, outcomes=[_outcome(1, turns=1, errors=2)]), IA, "outcomes[0].counts", "BAD_COUNT"),
+    Case("report-negative-count", lambda w: _report(
+        w, outcomes=[_outcome(1, turns=-1)]), IA, "outcomes[0].counts", "BAD_COUNT"),
+    Case("report-unknown-rollout", lambda w: _report(w, outcomes=[_outcome(1, turns=1)]), NF,
+         reason="ROLLOUT_NOT_FOUND"),
+]
