@@ -1270,6 +1270,8 @@ class PublishDraftRequest(_message.Message):
     MESSAGE_FIELD_NUMBER: _builtins.int
     AUTHOR_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
+    STAGE_ONLY_FIELD_NUMBER: _builtins.int
+    ABORT_ROLLOUT_FIELD_NUMBER: _builtins.int
     workspace_id: _builtins.str
     reviewed_revision: _builtins.int
     """The Draft revision the caller reviewed (from DiffDraft); ABORTED if the Draft moved on."""
@@ -1277,6 +1279,12 @@ class PublishDraftRequest(_message.Message):
     author: _builtins.str
     request_id: _builtins.str
     """Idempotency key (AIP-155): a retry with the same id returns the same version."""
+    stage_only: _builtins.bool
+    """Write the version without making it Production: a candidate for StartRollout."""
+    abort_rollout: _builtins.bool
+    """During a staged rollout Production does not move (FAILED_PRECONDITION ROLLOUT_ACTIVE);
+    true aborts the rollout in the same transaction instead.
+    """
     def __init__(
         self,
         *,
@@ -1285,10 +1293,12 @@ class PublishDraftRequest(_message.Message):
         message: _builtins.str = ...,
         author: _builtins.str = ...,
         request_id: _builtins.str = ...,
+        stage_only: _builtins.bool = ...,
+        abort_rollout: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["author", b"author", "message", b"message", "request_id", b"request_id", "reviewed_revision", b"reviewed_revision", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["abort_rollout", b"abort_rollout", "author", b"author", "message", b"message", "request_id", b"request_id", "reviewed_revision", b"reviewed_revision", "stage_only", b"stage_only", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1657,11 +1667,14 @@ class RollbackToVersionRequest(_message.Message):
     MESSAGE_FIELD_NUMBER: _builtins.int
     AUTHOR_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
+    ABORT_ROLLOUT_FIELD_NUMBER: _builtins.int
     workspace_id: _builtins.str
     version: _builtins.int
     message: _builtins.str
     author: _builtins.str
     request_id: _builtins.str
+    abort_rollout: _builtins.bool
+    """As in PublishDraftRequest: end an active staged rollout instead of being refused."""
     def __init__(
         self,
         *,
@@ -1670,10 +1683,11 @@ class RollbackToVersionRequest(_message.Message):
         message: _builtins.str = ...,
         author: _builtins.str = ...,
         request_id: _builtins.str = ...,
+        abort_rollout: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["author", b"author", "message", b"message", "request_id", b"request_id", "version", b"version", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["abort_rollout", b"abort_rollout", "author", b"author", "message", b"message", "request_id", b"request_id", "version", b"version", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

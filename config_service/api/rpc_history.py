@@ -38,7 +38,8 @@ class HistoryRpcs(RpcBase):
                            ) -> cpb.PublishDraftResponse:
         version = await publishing.publish(self._uowf, self._announcer, publishing.PublishRequest(
             request.workspace_id, request.message, author_of(request.author, context),
-            request.request_id, reviewed_revision=request.reviewed_revision))
+            request.request_id, reviewed_revision=request.reviewed_revision,
+            stage_only=request.stage_only, abort_rollout=request.abort_rollout))
         return cpb.PublishDraftResponse(version=cv.version(version))
 
     async def RollbackToVersion(self, request: cpb.RollbackToVersionRequest, context: Ctx,
@@ -46,7 +47,7 @@ class HistoryRpcs(RpcBase):
         version = await publishing.publish(self._uowf, self._announcer, publishing.PublishRequest(
             request.workspace_id, request.message or f"rollback to v{request.version}",
             author_of(request.author, context), request.request_id,
-            restore_version=request.version))
+            restore_version=request.version, abort_rollout=request.abort_rollout))
         return cpb.RollbackToVersionResponse(version=cv.version(version))
 
     async def ListVersions(self, request: cpb.ListVersionsRequest, context: Ctx,

@@ -20,8 +20,9 @@ from agentconfig.errors import (
 )
 from config_service.domain import limits as L
 from config_service.domain.model import OriginType, Version, Workspace
+from config_service.domain.rollouts import Phase
 from config_service.domain.validation import validate_draft
-from config_service.service import audit, draft_delta, idempotency
+from config_service.service import audit, draft_delta, idempotency, rollouts
 from config_service.service.change_ports import EntityChange
 from config_service.service.common import (
     bump_revision,
@@ -47,6 +48,8 @@ class PublishRequest:
     request_id: str
     reviewed_revision: int | None = None  # None: a one-step rollback (no Draft reviewed)
     restore_version: int = 0  # the version a one-step rollback restores
+    stage_only: bool = False  # write the version, leave Production: a rollout's candidate
+    abort_rollout: bool = False  # end an active staged rollout instead of being refused
 
     @property
     def rpc(self) -> str:
@@ -55,8 +58,10 @@ class PublishRequest:
 
     def fingerprint(self) -> str:
         """What a retry with the same request id must repeat (see idempotency)."""
-        target = {"version": self.restore_version} if self.reviewed_revision is None \
-            else {"reviewed_revision": self.reviewed_revision}
+        target: dict[str, str | int] = {"version": self.restore_version} \
+            if self.reviewed_revision is None else {"reviewed_revision": self.reviewed_revision}
+        if self.stage_only:  # absent when False: fingerprints stored before stay valid
+            target["stage_only"] = 1
         return idempotency.fingerprint(self.rpc, message=self.message, author=self.author,
                                        **target)
 
@@ -89,6 +94,8 @@ async def publish(uowf: UnitOfWorkFactory, announcer: Announcer, req: PublishReq
             if earlier is not None:
                 return idempotency.replay(earlier, req.request_id, req.rpc,
                                           req.fingerprint())
+        if not req.stage_only:
+            await _rollout_gate(uow, ws, req)
         if req.reviewed_revision is None:
             version = await _rollback(uow, ws, req)
         else:
@@ -177,17 +184,39 @@ async def _record(uow: UnitOfWork, ws: Workspace, req: PublishRequest, version: 
     """Write the version (entity rows only for ``stored``, its change from the latest
     version), the outbox row and the audit event, and move Production."""
     await uow.repo.add_version(version, stored)
-    await uow.repo.add_outbox(ws.id, version.number, version.content_hash)
-    action = "version.rollback" if version.origin == OriginType.ROLLBACK \
-        else "version.publish"
+    if req.stage_only:
+        action = "version.stage"
+    else:
+        await uow.repo.add_outbox(ws.id, version.number, version.content_hash)
+        action = "version.rollback" if version.origin == OriginType.ROLLBACK \
+            else "version.publish"
     await audit.record(uow.repo, ws.id, action, f"v{version.number}", {
                            "message": req.message, "content_hash": version.content_hash,
                            "previous_version": version.previous_version,
                            "restored_from": version.restored_from,
                            "request_id": req.request_id}, author=req.author)
-    ws.latest_version = ws.production_version = ws.base_version = version.number
+    ws.latest_version = version.number
+    if not req.stage_only:
+        ws.production_version = ws.base_version = version.number
     await uow.repo.save_workspace(ws)
     return version
+
+
+async def _rollout_gate(uow: UnitOfWork, ws: Workspace, req: PublishRequest) -> None:
+    """Production does not move under a staged rollout: its share would be measured against
+    another baseline. Refused, unless the caller asks to end the rollout first (in this
+    same transaction, so there is no moment without either)."""
+    current = await rollouts.active(uow.repo, ws.id)
+    if current is None:
+        return
+    if not req.abort_rollout:
+        raise FailedPrecondition(
+            f"rollout {current.rollout_id} of v{current.candidate_version} is in progress: "
+            "promote or abort it, or ask this publish to abort it", reason="ROLLOUT_ACTIVE",
+            metadata={"rollout_id": current.rollout_id})
+    cause = "a publish of the Draft" if req.reviewed_revision is not None \
+        else f"a rollback to v{req.restore_version}"
+    await rollouts.end(uow.repo, current, Phase.ABORTED, req.author, f"aborted by {cause}")
 
 
 def _two_person_rule(ws: Workspace, req: PublishRequest, changes: Sequence[EntityChange],

@@ -13,6 +13,7 @@ from config_service.service.rollouts import (
     MAX_GUARD_TEXT,
     announce,
     current_rollout,
+    end,
     next_sequence,
 )
 
@@ -49,17 +50,13 @@ async def promote(uowf: UnitOfWorkFactory, announcer: Announcer, workspace_id: s
         current = await current_rollout(uow.repo, ws, rollout_id, expected_sequence)
         version = await uow.repo.get_version(ws.id, current.candidate_version)
         assert version is not None  # versions are never deleted
-        ws.production_version = version.number
+        ws.production_version = ws.base_version = version.number
         await uow.repo.save_workspace(ws)
         await uow.repo.add_outbox(ws.id, version.number, version.content_hash)
         await audit.record(uow.repo, ws.id, "version.promote", f"v{version.number}", {
             "rollout_id": rollout_id, "content_hash": version.content_hash,
             "previous_version": current.baseline_version}, author=author)
-        ended = current.ended(Phase.PROMOTED, await next_sequence(uow.repo, ws.id), now(),
-                              audit.actor(author), "promoted")
-        await uow.repo.save_rollout(ended)
-        await announce(uow.repo, ended, "rollout.promote", author,
-                        {"candidate_version": version.number})
+        ended = await end(uow.repo, current, Phase.PROMOTED, author, "promoted")
         await uow.commit()
     announcer.poke()
     return ended
@@ -76,12 +73,8 @@ async def abort(uowf: UnitOfWorkFactory, announcer: Announcer, workspace_id: str
     async with uowf() as uow:
         ws = await workspace(uow.repo, workspace_id, lock=True)
         current = await current_rollout(uow.repo, ws, rollout_id, expected_sequence)
-        ended = current.ended(Phase.ABORTED, await next_sequence(uow.repo, ws.id), now(),
-                              audit.actor(author), reason or "aborted by hand", figures)
-        await uow.repo.save_rollout(ended)
-        await announce(uow.repo, ended, "rollout.abort", author,
-                        {"reason": ended.end_reason, "automatic": bool(figures),
-                         **({"figures": figures} if figures else {})})
+        ended = await end(uow.repo, current, Phase.ABORTED, author,
+                          reason or "aborted by hand", figures)
         await uow.commit()
     announcer.poke()
     return ended

@@ -17,7 +17,7 @@ from agentconfig.errors import Conflict, FailedPrecondition, NotFound, invalid
 from agentconfig.rollout_guards import MAX_GUARDS, parse_guard
 from agentconfig.rollouts import MAX_CHANNELS, RolloutRuleError, check_steps
 from config_service.domain.model import Workspace
-from config_service.domain.rollouts import Rollout
+from config_service.domain.rollouts import Phase, Rollout
 from config_service.service import audit
 from config_service.service.common import check_author, now, version_or_404, workspace
 from config_service.service.ports import Announcer, Repository, UnitOfWorkFactory
@@ -138,3 +138,19 @@ async def current_rollout(repo: Repository, ws: Workspace, rollout_id: str,
         raise FailedPrecondition(f"rollout {rollout_id} already ended ({found.phase.value})",
                                  reason="ROLLOUT_ENDED", metadata={"phase": found.phase.value})
     return found
+
+
+async def end(repo: Repository, current: Rollout, phase: Phase, author: str, reason: str,
+              figures: dict[str, object] | None = None) -> Rollout:
+    """Promote or abort inside the caller's transaction (the caller commits and pokes)."""
+    ended = current.ended(phase, await next_sequence(repo, current.workspace_id), now(),
+                          audit.actor(author), reason, figures)
+    await repo.save_rollout(ended)
+    details: dict[str, object] = {"candidate_version": ended.candidate_version}
+    if phase is Phase.ABORTED:
+        details |= {"reason": reason, "automatic": bool(figures)}
+        if figures:
+            details["figures"] = figures
+    await announce(repo, ended, f"rollout.{'promote' if phase is Phase.PROMOTED else 'abort'}",
+                   author, details)
+    return ended

@@ -14,6 +14,7 @@ from config_service.domain.rollouts import Phase
 from config_service.service import (
     audit,
     channels,
+    publishing,
     rollout_moves,
     rollout_reads,
     rollouts,
@@ -31,15 +32,12 @@ from tests.unit.use_case_helpers import (
 
 
 async def _staged(uowf: SqlUnitOfWorkFactory, ws: str) -> None:
-    """v1 in Production and v2 published but not live: what a staged publish leaves."""
+    """v1 in Production and v2 published with stage_only: a rollout's candidate."""
     await publish(uowf, ws, await draft_with_agent(uowf, ws))
-    await publish(uowf, ws, await edit_agent(uowf, ws, "Be brief."))
-    async with uowf() as uow:  # stands in for the staged publish until it exists
-        found = await uow.repo.lock_workspace(ws)
-        assert found is not None
-        found.production_version = 1
-        await uow.repo.save_workspace(found)
-        await uow.commit()
+    revision = await edit_agent(uowf, ws, "Be brief.")
+    staged = await publishing.publish(uowf, RecordingAnnouncer(), publishing.PublishRequest(
+        ws, "candidate", "ann", "", reviewed_revision=revision, stage_only=True))
+    assert staged.number == 2
 
 
 def _start(ws: str, **kw: object) -> StartRollout:
@@ -159,3 +157,46 @@ async def test_outcome_counts_are_cumulative_per_reporter(uowf: SqlUnitOfWorkFac
     async with uowf(read_only=True) as uow:
         totals = await uow.repo.outcome_totals(ws_id, rid)
     assert totals == {2: OutcomeCounts(17, 30, 4), 1: OutcomeCounts(50, 90, 1)}
+
+
+async def test_a_staged_publish_leaves_production_and_announces_nothing(
+        uowf: SqlUnitOfWorkFactory, ws_id: str) -> None:
+    await _staged(uowf, ws_id)
+    ws = await workspaces.get_workspace(uowf, ws_id)
+    assert (ws.production_version, ws.latest_version) == (1, 2)
+    assert await _notices(uowf, ws_id) == [(1, 0)]
+    events, _ = await audit.list_events(uowf, ws_id, 1, "")
+    assert events[0].action == "version.stage"
+
+
+async def test_production_does_not_move_under_a_rollout(uowf: SqlUnitOfWorkFactory,
+                                                       ws_id: str) -> None:
+    await _staged(uowf, ws_id)
+    started = await rollouts.start(uowf, RecordingAnnouncer(), _start(ws_id))
+    revision = await edit_agent(uowf, ws_id, "Something else.")
+    live = publishing.PublishRequest(ws_id, "v3", "ann", "", reviewed_revision=revision)
+    back = publishing.PublishRequest(ws_id, "back", "ann", "", restore_version=1)
+    for request in (live, back):
+        with pytest.raises(FailedPrecondition) as exc:
+            await publishing.publish(uowf, RecordingAnnouncer(), request)
+        assert exc.value.reason == "ROLLOUT_ACTIVE"
+    v3 = await publishing.publish(uowf, RecordingAnnouncer(), publishing.PublishRequest(
+        ws_id, "v3", "ann", "", reviewed_revision=revision, abort_rollout=True))
+    ended, _ = await rollout_reads.get(uowf, ws_id, started.rollout_id)
+    assert (ended.phase, ended.end_reason) == (Phase.ABORTED, "aborted by a publish of the Draft")
+    ws = await workspaces.get_workspace(uowf, ws_id)
+    assert (ws.production_version, v3.number, v3.previous_version) == (3, 3, 1)
+
+
+async def test_a_staged_retry_is_not_a_live_publish(uowf: SqlUnitOfWorkFactory,
+                                                    ws_id: str) -> None:
+    await publish(uowf, ws_id, await draft_with_agent(uowf, ws_id))
+    revision = await edit_agent(uowf, ws_id, "Be brief.")
+    req = publishing.PublishRequest(ws_id, "m", "ann", "req-1", reviewed_revision=revision,
+                                    stage_only=True)
+    staged = await publishing.publish(uowf, RecordingAnnouncer(), req)
+    assert await publishing.publish(uowf, RecordingAnnouncer(), req) == staged
+    with pytest.raises(InvalidArgument) as exc:
+        await publishing.publish(uowf, RecordingAnnouncer(), publishing.PublishRequest(
+            ws_id, "m", "ann", "req-1", reviewed_revision=revision))
+    assert exc.value.violations[0].reason == "REQUEST_ID_REUSED"
