@@ -31,7 +31,7 @@ from agentctl.commands import (
 )
 from agentctl.errors import CliError, from_rpc
 from agentctl.global_options import accept_everywhere, remember
-from agentctl.output import err_console
+from agentctl.output import Output, err_console
 from agentctl.settings import DEFAULTS
 
 
@@ -105,6 +105,10 @@ def connect(
         "--tls-server-name", envvar="AGENTCTL_TLS_SERVER_NAME", metavar="NAME",
         help="The name to check in the server certificate instead of the address's host.",
     )] = None,
+    output: Annotated[Output | None, typer.Option(
+        "--output", "-o", case_sensitive=False, show_default=False,
+        help="table (default), json or yaml, for the commands that print data; the same "
+             "as after the command.")] = None,
 ) -> None:
     """Connection options come from flags (before the command or after it), then AGENTCTL_*
     variables, then the config file (~/.config/agentctl/config.yaml or $AGENTCTL_CONFIG)."""
@@ -129,4 +133,4 @@ audit.register(app)
 chat.register(app)
 dev.register(app)
 completion.register(app)
-accept_everywhere(app, connect)
+accept_everywhere(app, connect, per_command=("output",))

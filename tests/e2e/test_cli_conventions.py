@@ -1,5 +1,5 @@
 """CLI conventions (issue 10, item 3), through the real ``agentctl``: global options after
-the command too, ``--version``, shell completion, full values in piped tables,
+the command too and ``-o`` before it, ``--version``, shell completion, full values in piped tables,
 ``diff --exit-code`` and numbers that are numbers in ``-o json|yaml``."""
 
 from __future__ import annotations
@@ -37,6 +37,13 @@ async def test_global_options_after_the_command(cli: Cli, ws_id: str) -> None:
     after = json.loads((await cli.ok("get", "agents", "-w", ws_id, "-o", "json")).out)
     before = json.loads((await cli.ok("-w", ws_id, "get", "agents", "-o", "json")).out)
     assert [a["id"] for a in after] == [a["id"] for a in before] == ["billing", "support"]
+    # and the mirror case: a command's own -o before the command
+    first = json.loads((await cli.ok("-o", "json", "-w", ws_id, "get", "agents")).out)
+    assert [a["id"] for a in first] == ["billing", "support"]
+    assert yaml.safe_load((await cli.ok("-o", "yaml", "workspace", "list", "-w", ws_id)).out)
+    misplaced = await cli("-o", "json", "-w", ws_id, "publish", "-m", "x", "--yes")
+    assert misplaced.code == 2 and "-o/--output does not apply to 'agentctl publish'" \
+        in misplaced.err, misplaced
     # after the command wins over before it; a group's command takes them too
     assert (await cli.ok("-w", "elsewhere", "get", "agent", "support", "-w", ws_id))
     assert ws_id in (await cli.ok("workspace", "list", "--user", "ann")).out
