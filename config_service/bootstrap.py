@@ -22,6 +22,7 @@ from config_service.adapters.sql.uow import SqlUnitOfWorkFactory
 from config_service.api.authz import Authenticator, AuthInterceptor, PeerInterceptor
 from config_service.api.servicer import ConfigServicer
 from config_service.service.ports import RolloutReader
+from config_service.service.rollout_controller import RolloutController
 from config_service.settings import ConfigServiceSettings
 
 
@@ -34,14 +35,17 @@ class ConfigApp:
     relay: OutboxRelay
     servicer: ConfigServicer
     hooks: list[BeforeCall]
+    controller: RolloutController
 
     async def start(self) -> None:
         if self.settings.migrate_on_start:
             await migrate(self.engine)
         self.relay.start()
         self.relay.poke()  # deliver whatever an earlier process left pending
+        self.controller.start()
 
     async def stop(self) -> None:
+        await self.controller.stop()
         await self.relay.stop()
         await self.engine.dispose()
 
@@ -63,4 +67,5 @@ def bootstrap(settings: ConfigServiceSettings, bus: InProcessBus | None = None) 
     hooks: list[BeforeCall] = [
         AuthInterceptor(Authenticator(uowf, settings.operator_key, settings.service_key))
         if settings.auth_required else PeerInterceptor()]
-    return ConfigApp(settings, engine, uowf, publisher, relay, servicer, hooks)
+    controller = RolloutController(uowf, relay, settings.rollout_tick_seconds)
+    return ConfigApp(settings, engine, uowf, publisher, relay, servicer, hooks, controller)

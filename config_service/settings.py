@@ -13,6 +13,8 @@ class ConfigServiceSettings(BaseSettings):
     redis_url: str = ""
     listen: str = "127.0.0.1:50051"
     relay_interval_seconds: float = 1.0
+    # How often the rollout controller steps scheduled rollouts and checks guards; 0: off.
+    rollout_tick_seconds: float = 5.0
     shutdown_grace_seconds: float = 5.0
     migrate_on_start: bool = True
     max_message_bytes: int = 4 * 1024 * 1024

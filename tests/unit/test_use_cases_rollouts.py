@@ -21,7 +21,7 @@ from config_service.service import (
     workspaces,
 )
 from config_service.service.channels import ChannelInput
-from config_service.service.rollouts import StartRollout
+from tests.unit.rollout_helpers import req, staged
 from tests.unit.use_case_helpers import (
     RecordingAnnouncer,
     RecordingChannels,
@@ -29,21 +29,6 @@ from tests.unit.use_case_helpers import (
     edit_agent,
     publish,
 )
-
-
-async def _staged(uowf: SqlUnitOfWorkFactory, ws: str) -> None:
-    """v1 in Production and v2 published with stage_only: a rollout's candidate."""
-    await publish(uowf, ws, await draft_with_agent(uowf, ws))
-    revision = await edit_agent(uowf, ws, "Be brief.")
-    staged = await publishing.publish(uowf, RecordingAnnouncer(), publishing.PublishRequest(
-        ws, "candidate", "ann", "", reviewed_revision=revision, stage_only=True))
-    assert staged.number == 2
-
-
-def _start(ws: str, **kw: object) -> StartRollout:
-    fields: dict[str, object] = {"candidate_version": 2, "steps": (1000, 5000, 10_000),
-                                 "author": "ann", **kw}
-    return StartRollout(ws, **fields)  # type: ignore[arg-type]
 
 
 async def _notices(uowf: SqlUnitOfWorkFactory, ws: str) -> list[tuple[int, int]]:
@@ -55,9 +40,9 @@ async def _notices(uowf: SqlUnitOfWorkFactory, ws: str) -> list[tuple[int, int]]
 
 
 async def test_start_step_promote(uowf: SqlUnitOfWorkFactory, ws_id: str) -> None:
-    await _staged(uowf, ws_id)
+    await staged(uowf, ws_id)
     told = RecordingAnnouncer()
-    started = await rollouts.start(uowf, told, _start(ws_id))
+    started = await rollouts.start(uowf, told, req(ws_id))
     assert (started.sequence, started.share_bp, started.baseline_version, started.phase) == (
         1, 1000, 1, Phase.ACTIVE)
     stepped = await rollout_moves.step(uowf, told, ws_id, started.rollout_id, None, "ann")
@@ -74,8 +59,8 @@ async def test_start_step_promote(uowf: SqlUnitOfWorkFactory, ws_id: str) -> Non
 
 
 async def test_abort_sends_everyone_back(uowf: SqlUnitOfWorkFactory, ws_id: str) -> None:
-    await _staged(uowf, ws_id)
-    started = await rollouts.start(uowf, RecordingAnnouncer(), _start(ws_id))
+    await staged(uowf, ws_id)
+    started = await rollouts.start(uowf, RecordingAnnouncer(), req(ws_id))
     aborted = await rollout_moves.abort(uowf, RecordingAnnouncer(), ws_id, started.rollout_id,
                                    "bob", "replies too long")
     assert (aborted.phase, aborted.share_bp, aborted.end_reason, aborted.state().active) == (
@@ -84,16 +69,16 @@ async def test_abort_sends_everyone_back(uowf: SqlUnitOfWorkFactory, ws_id: str)
     with pytest.raises(FailedPrecondition) as exc:
         await rollout_moves.promote(uowf, RecordingAnnouncer(), ws_id, started.rollout_id, "bob")
     assert exc.value.reason == "ROLLOUT_ENDED"
-    again = await rollouts.start(uowf, RecordingAnnouncer(), _start(ws_id))  # one at a time
+    again = await rollouts.start(uowf, RecordingAnnouncer(), req(ws_id))  # one at a time
     assert again.sequence == aborted.sequence + 1
 
 
 async def test_one_rollout_at_a_time_and_stale_sequences(uowf: SqlUnitOfWorkFactory,
                                                          ws_id: str) -> None:
-    await _staged(uowf, ws_id)
-    started = await rollouts.start(uowf, RecordingAnnouncer(), _start(ws_id))
+    await staged(uowf, ws_id)
+    started = await rollouts.start(uowf, RecordingAnnouncer(), req(ws_id))
     with pytest.raises(FailedPrecondition) as exc:
-        await rollouts.start(uowf, RecordingAnnouncer(), _start(ws_id))
+        await rollouts.start(uowf, RecordingAnnouncer(), req(ws_id))
     assert exc.value.reason == "ROLLOUT_ACTIVE"
     await rollout_moves.step(uowf, RecordingAnnouncer(), ws_id, started.rollout_id, None, "ann")
     with pytest.raises(Conflict) as stale:
@@ -118,34 +103,34 @@ async def test_one_rollout_at_a_time_and_stale_sequences(uowf: SqlUnitOfWorkFact
 ])
 async def test_bad_rollouts_are_refused(uowf: SqlUnitOfWorkFactory, ws_id: str,
                                         kw: dict[str, object], field: str, reason: str) -> None:
-    await _staged(uowf, ws_id)
+    await staged(uowf, ws_id)
     with pytest.raises(InvalidArgument) as exc:
-        await rollouts.start(uowf, RecordingAnnouncer(), _start(ws_id, **kw))
+        await rollouts.start(uowf, RecordingAnnouncer(), req(ws_id, **kw))
     assert [(v.field, v.reason) for v in exc.value.violations] == [(field, reason)]
 
 
 async def test_candidate_must_exist_and_be_newer(uowf: SqlUnitOfWorkFactory,
                                                  ws_id: str) -> None:
-    await _staged(uowf, ws_id)
+    await staged(uowf, ws_id)
     with pytest.raises(NotFound):
-        await rollouts.start(uowf, RecordingAnnouncer(), _start(ws_id, candidate_version=3))
+        await rollouts.start(uowf, RecordingAnnouncer(), req(ws_id, candidate_version=3))
     with pytest.raises(FailedPrecondition) as exc:
-        await rollouts.start(uowf, RecordingAnnouncer(), _start(ws_id, candidate_version=1))
+        await rollouts.start(uowf, RecordingAnnouncer(), req(ws_id, candidate_version=1))
     assert exc.value.reason == "CANDIDATE_NOT_NEWER"
 
 
 async def test_channels_must_exist(uowf: SqlUnitOfWorkFactory, ws_id: str) -> None:
-    await _staged(uowf, ws_id)
+    await staged(uowf, ws_id)
     await channels.create_channel(uowf, RecordingChannels(), ws_id,
                                   ChannelInput("web", "Web", "web_widget", "agent", "support"))
-    started = await rollouts.start(uowf, RecordingAnnouncer(), _start(ws_id, channels=("web",)))
+    started = await rollouts.start(uowf, RecordingAnnouncer(), req(ws_id, channels=("web",)))
     assert started.state().covers("web") and not started.state().covers("whatsapp")
 
 
 async def test_outcome_counts_are_cumulative_per_reporter(uowf: SqlUnitOfWorkFactory,
                                                           ws_id: str) -> None:
-    await _staged(uowf, ws_id)
-    started = await rollouts.start(uowf, RecordingAnnouncer(), _start(ws_id))
+    await staged(uowf, ws_id)
+    started = await rollouts.start(uowf, RecordingAnnouncer(), req(ws_id))
     rid = started.rollout_id
     reports = [("rt-1", 2, OutcomeCounts(10, 20, 2)), ("rt-1", 2, OutcomeCounts(12, 25, 3)),
                ("rt-1", 2, OutcomeCounts(11, 22, 2)),  # late: never lowers a total
@@ -161,7 +146,7 @@ async def test_outcome_counts_are_cumulative_per_reporter(uowf: SqlUnitOfWorkFac
 
 async def test_a_staged_publish_leaves_production_and_announces_nothing(
         uowf: SqlUnitOfWorkFactory, ws_id: str) -> None:
-    await _staged(uowf, ws_id)
+    await staged(uowf, ws_id)
     ws = await workspaces.get_workspace(uowf, ws_id)
     assert (ws.production_version, ws.latest_version) == (1, 2)
     assert await _notices(uowf, ws_id) == [(1, 0)]
@@ -171,8 +156,8 @@ async def test_a_staged_publish_leaves_production_and_announces_nothing(
 
 async def test_production_does_not_move_under_a_rollout(uowf: SqlUnitOfWorkFactory,
                                                        ws_id: str) -> None:
-    await _staged(uowf, ws_id)
-    started = await rollouts.start(uowf, RecordingAnnouncer(), _start(ws_id))
+    await staged(uowf, ws_id)
+    started = await rollouts.start(uowf, RecordingAnnouncer(), req(ws_id))
     revision = await edit_agent(uowf, ws_id, "Something else.")
     live = publishing.PublishRequest(ws_id, "v3", "ann", "", reviewed_revision=revision)
     back = publishing.PublishRequest(ws_id, "back", "ann", "", restore_version=1)

@@ -1,0 +1,133 @@
+"""The rollout controller: steps scheduled rollouts and aborts those whose guards trip.
+
+Every config-service instance runs it; each decision is taken under the workspace lock on a
+fresh read of the rollout, so when two instances look at the same rollout the second sees
+what the first did (a step already taken, a rollout already ended) and does nothing: each
+step and each automatic abort happens once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from agentconfig.errors import AgentConfigError
+from agentconfig.rollout_guards import OutcomeCounts, first_tripped, parse_guard
+from agentconfig.rollouts import due_step
+from config_service.domain.rollouts import Phase, Rollout
+from config_service.service.common import now
+from config_service.service.ports import Announcer, Repository, UnitOfWorkFactory
+from config_service.service.rollouts import announce, end, next_sequence
+
+log = logging.getLogger(__name__)
+CONTROLLER = "rollout-controller"
+MAX_PER_TICK = 1000
+
+
+@dataclass(frozen=True)
+class Decision:
+    workspace_id: str
+    rollout_id: str
+    action: str  # "step" or "abort"
+    detail: str
+
+
+async def tick(uowf: UnitOfWorkFactory, announcer: Announcer,
+               at: datetime | None = None) -> list[Decision]:
+    """One pass over every active rollout; what it changed."""
+    async with uowf(read_only=True) as uow:
+        candidates = await uow.repo.active_rollouts(MAX_PER_TICK)
+    decisions = []
+    for workspace_id, rollout_id in candidates:
+        decision = await _decide(uowf, workspace_id, rollout_id, at or now())
+        if decision is not None:
+            decisions.append(decision)
+    if decisions:
+        announcer.poke()
+    return decisions
+
+
+async def _decide(uowf: UnitOfWorkFactory, workspace_id: str, rollout_id: str,
+                  at: datetime) -> Decision | None:
+    async with uowf() as uow:
+        if await uow.repo.lock_workspace(workspace_id) is None:
+            return None
+        current = await uow.repo.get_rollout(workspace_id, rollout_id)
+        if current is None or not current.active:
+            return None  # another instance ended it meanwhile
+        decision = await _guard(uow.repo, current) or await _step(uow.repo, current, at)
+        if decision is not None:
+            await uow.commit()
+        return decision
+
+
+async def _guard(repo: Repository, current: Rollout) -> Decision | None:
+    guards = tuple(parse_guard(text) for text in current.guards)
+    if not guards:
+        return None
+    totals = await repo.outcome_totals(current.workspace_id, current.rollout_id)
+    verdict = first_tripped(guards, totals.get(current.candidate_version, OutcomeCounts()),
+                            totals.get(current.baseline_version, OutcomeCounts()))
+    if verdict is None:
+        return None
+    figures: dict[str, object] = {
+        "guard": verdict.guard.text(), "candidate_rate": round(verdict.candidate_rate, 6),
+        "production_rate": round(verdict.production_rate, 6),
+        "candidate_conversations": verdict.candidate_conversations}
+    reason = f"automatic abort: {verdict.explain()}"
+    await end(repo, current, Phase.ABORTED, CONTROLLER, reason, figures)
+    log.warning("rollout %s of %s aborted: %s", current.rollout_id, current.workspace_id,
+                reason)
+    return Decision(current.workspace_id, current.rollout_id, "abort", reason)
+
+
+async def _step(repo: Repository, current: Rollout, at: datetime) -> Decision | None:
+    target = due_step(current.steps, current.step_index,
+                      current.step_started_at.timestamp(), current.every_seconds,
+                      at.timestamp())
+    if target == current.step_index:
+        return None
+    moved = current.at_step(target, await next_sequence(repo, current.workspace_id), at)
+    await repo.save_rollout(moved)
+    await announce(repo, moved, "rollout.step", CONTROLLER,
+                   {"step_index": target, "scheduled": True})
+    return Decision(current.workspace_id, current.rollout_id, "step",
+                    f"step {target}: {moved.share_bp / 100:g} %")
+
+
+class RolloutController:
+    """Runs ``tick`` every ``interval`` seconds (jittered, so instances spread out) until
+    stopped; a failed pass (the database down) is logged and retried on the next one."""
+
+    def __init__(self, uowf: UnitOfWorkFactory, announcer: Announcer,
+                 interval: float = 5.0) -> None:
+        self._uowf, self._announcer, self._interval = uowf, announcer, interval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None and self._interval > 0:
+            self._task = asyncio.create_task(self._run(), name="rollout-controller")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval * random.uniform(0.8, 1.2))
+            try:
+                await tick(self._uowf, self._announcer)
+            except AgentConfigError as exc:
+                log.warning("rollout controller pass failed (%s); retrying", exc.message)
+            except Exception:  # a bug must not stop rollouts being watched
+                log.exception("rollout controller pass failed")
+
+
+__all__ = ["CONTROLLER", "Decision", "RolloutController", "tick"]
