@@ -14,6 +14,7 @@ import yaml
 
 from agentconfig.kinds import Kind
 from agentconfig.v1 import entities_pb2 as pb
+from agentctl import yaml_marks
 from agentctl.entities import (
     DOCUMENT_KEYS,
     IGNORED_KEYS,
@@ -25,7 +26,7 @@ from agentctl.entities import (
 )
 from agentctl.errors import Invalid
 from agentctl.spec_check import problems
-from agentctl.yaml_marks import Marks, syntax_error
+from agentctl.yaml_marks import Marks
 
 SUFFIXES = (".yaml", ".yml")
 TEST_CASE_KINDS = ("test-case", "test_case", "testcase", "test-cases", "test_cases")
@@ -87,21 +88,9 @@ def load(paths: Sequence[Path]) -> list[Source]:
 
 
 def _load_file(path: Path) -> list[Source]:
-    where = display(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise Invalid(f"{where}: cannot read: {exc.strerror or exc}") from None
-    try:
-        documents = list(yaml.safe_load_all(text))
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-    except yaml.MarkedYAMLError as exc:
-        raise Invalid(f"{where}:{syntax_error(exc)}") from None
-    except yaml.YAMLError as exc:
-        raise Invalid(f"{where}: not valid YAML: {str(exc).splitlines()[0]}") from None
     # test cases may sit beside the entities (`agentctl test apply -f` reads those)
-    return [_source(Marks(where, node), i, doc)
-            for i, (doc, node) in enumerate(zip(documents, nodes, strict=False))
+    return [_source(marks, i, doc)
+            for i, (doc, marks) in enumerate(yaml_marks.read(path, display(path)))
             if doc is not None and not is_test_case(doc)]
 
 
@@ -110,17 +99,23 @@ def is_test_case(doc: Any) -> bool:
     return isinstance(doc, dict) and str(doc.get("kind", "")).strip().lower() in TEST_CASE_KINDS
 
 
+def unknown_keys(doc: dict[Any, Any], marks: Marks, expected: str) -> None:
+    """Invalid, at the first key a document has that is not kind, id or spec, with the
+    closest of those."""
+    unknown = sorted(set(map(str, doc)) - set(DOCUMENT_KEYS) - set(IGNORED_KEYS))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], DOCUMENT_KEYS, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else expected
+        raise Invalid(f"{marks.at((unknown[0],), at_key=True)}: unknown key "
+                      f"{unknown[0]!r} ({hint})")
+
+
 def _source(marks: Marks, index: int, doc: Any) -> Source:
     where = marks.where
     if not isinstance(doc, dict):
         raise Invalid(f"{marks.at(())}: document {index + 1}: expected a mapping with kind, "
                       "id and spec")
-    unknown = sorted(set(map(str, doc)) - set(DOCUMENT_KEYS) - set(IGNORED_KEYS))
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], DOCUMENT_KEYS, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "expected kind, id and spec"
-        raise Invalid(f"{marks.at((unknown[0],), at_key=True)}: unknown key "
-                      f"{unknown[0]!r} ({hint})")
+    unknown_keys(doc, marks, "expected kind, id and spec")
     kind = kind_from_word(str(doc.get("kind", "")))
     if kind is None:
         raise Invalid(f"{marks.at(('kind',))}: kind {doc.get('kind')!r} is not one of "

@@ -1,12 +1,14 @@
 """A YAML ``spec`` checked against its proto message before it is parsed, so a mistake names
 the field, what was given and what is expected (and, with the file's marks, where): an
 unknown field with the closest known name, a value of the wrong type, an unknown enum value.
-Both proto field names and their JSON names are accepted, as the proto3 JSON mapping does."""
+Both proto field names and their JSON names are accepted, as the proto3 JSON mapping does.
+A file format may write some top-level fields its own way (a test case's ``target:
+squad/front-desk``): those ``known`` names are left to it, and offered as suggestions."""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,22 +42,27 @@ class Problem:
         return out
 
 
-def problems(spec: dict[str, Any], descriptor: Any, path: Path = ()) -> list[Problem]:
-    return list(_message(spec, descriptor, path))
+def problems(spec: dict[str, Any], descriptor: Any, path: Path = (),
+             known: Collection[str] = ()) -> list[Problem]:
+    return list(_message(spec, descriptor, path, tuple(known)))
 
 
-def _message(data: dict[str, Any], descriptor: Descriptor, path: Path) -> Iterator[Problem]:
+def _message(data: dict[str, Any], descriptor: Descriptor, path: Path,
+             known: tuple[str, ...] = ()) -> Iterator[Problem]:
     by_name = {**{f.json_name: f for f in descriptor.fields}, **descriptor.fields_by_name}
     for key, value in data.items():
+        if str(key) in known:
+            continue
         field = by_name.get(str(key))
         if field is None:
-            yield Problem((*path, str(key)), _unknown(str(key), descriptor), at_key=True)
+            yield Problem((*path, str(key)), _unknown(str(key), descriptor, known),
+                          at_key=True)
         elif value is not None:
             yield from _field(field, value, (*path, str(key)))
 
 
-def _unknown(key: str, descriptor: Descriptor) -> str:
-    names = [f.name for f in descriptor.fields]
+def _unknown(key: str, descriptor: Descriptor, known: tuple[str, ...] = ()) -> str:
+    names = [*known, *(f.name for f in descriptor.fields if f.name not in known)]
     close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
     hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(names)}"
     return f"unknown field '{key}' ({hint})"

@@ -14,7 +14,8 @@ documents; ``agentctl test apply -f`` reads only them)::
           expect: {agent_id: billing, check_handoff: true, handoff_rule_index: 0}
 
 ``spec`` is the proto3 JSON mapping of TestCase (proto field names) with ``target`` and
-``responder`` written short."""
+``responder`` written short. Mistakes point at file:line:column as in entity files
+(agentctl/files.py): the same key, field and type checks, the same YAML syntax errors."""
 
 from __future__ import annotations
 
@@ -23,19 +24,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from google.protobuf import json_format
 
 from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from agentconfig.v1 import testing_pb2 as tpb
+from agentctl import yaml_marks
 from agentctl.errors import Invalid
-from agentctl.files import display, dump, is_test_case, yaml_files
+from agentctl.files import display, dump, is_test_case, unknown_keys, yaml_files
+from agentctl.spec_check import problems
+from agentctl.yaml_marks import Marks
 
 TARGETS = {"agent": pb.ENTITY_KIND_AGENT, "squad": pb.ENTITY_KIND_SQUAD}
 TARGET_NAMES = {v: k for k, v in TARGETS.items()}
 RESPONDERS = {"scripted": rpb.RESPONDER_KIND_SCRIPTED,
               "configured": rpb.RESPONDER_KIND_CONFIGURED}
+SHORT = ("target", "responder")  # written short here, not as the proto's fields
 OUTPUT_ONLY = ("workspace_id", "test_case_id", "etag", "create_time", "update_time",
                "updated_by", "target_kind", "target_id", "responder")
 
@@ -53,23 +57,43 @@ def _target(value: Any, at: str) -> tuple[pb.EntityKind.ValueType, str]:
     return TARGETS[kind], target_id
 
 
-def case_from_doc(doc: dict[str, Any], at: str) -> tpb.TestCase:
+def _spec(doc: Any, marks: Marks) -> tuple[str, dict[str, Any]]:
+    """The case's id and spec, after the document's shape and every field of the spec are
+    checked, each problem at its line and column."""
+    if not isinstance(doc, dict):
+        raise Invalid(f"{marks.at(())}: expected a mapping with kind, id and spec")
+    unknown_keys(doc, marks, "expected kind: test-case, id and spec")
     case_id = doc.get("id")
     if not isinstance(case_id, str) or not case_id:
-        raise Invalid(f"{at}: id is required (a string)")
-    spec = dict(doc.get("spec") or {})
-    at = f"{at}: test-case/{case_id}"
-    kind, target_id = _target(spec.pop("target", None), at)
+        raise Invalid(f"{marks.at(('id',))}: id is required (a string)")
+    spec = doc.get("spec") or {}
+    if not isinstance(spec, dict):
+        raise Invalid(f"{marks.at(('spec',))}: test-case/{case_id}: spec must be a mapping "
+                      "of TestCase fields")
+    found = problems(spec, tpb.TestCase.DESCRIPTOR, known=SHORT)
+    if found:
+        raise Invalid("\n  ".join(
+            f"{marks.at(('spec', *p.path), at_key=p.at_key)}: test-case/{case_id}: "
+            f"{p.field}: {p.message}" for p in found))
+    return case_id, dict(spec)
+
+
+def case_from_doc(doc: Any, marks: Marks) -> tpb.TestCase:
+    case_id, spec = _spec(doc, marks)
+    label = f"test-case/{case_id}"
+    kind, target_id = _target(spec.pop("target", None),
+                              f"{marks.at(('spec', 'target'))}: {label}")
     responder = str(spec.pop("responder", "scripted")).lower()
     if responder not in RESPONDERS:
-        raise Invalid(f"{at}: responder must be scripted or configured, not {responder!r}")
+        raise Invalid(f"{marks.at(('spec', 'responder'))}: {label}: responder must be "
+                      f"scripted or configured, not {responder!r}")
     case = tpb.TestCase(test_case_id=case_id, target_kind=kind, target_id=target_id,
                         responder=RESPONDERS[responder])
     try:
         json_format.ParseDict(spec, case)
     except json_format.ParseError as exc:
         problem = str(exc).splitlines()[0].replace('Message type "agentconfig.v1.', 'message "')
-        raise Invalid(f"{at}: {problem}") from None
+        raise Invalid(f"{marks.at(('spec',))}: {label}: {problem}") from None
     return case
 
 
@@ -92,31 +116,32 @@ def dump_cases(cases: Sequence[tpb.TestCase]) -> str:
     return dump(case_to_doc(c) for c in cases)
 
 
-def _read(path: Path) -> list[Any]:
-    where = display(path)
-    try:
-        return list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
-    except OSError as exc:
-        raise Invalid(f"{where}: cannot read: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise Invalid(f"{where}: not valid YAML: {problem}") from None
-
-
 def load(paths: Sequence[Path]) -> list[CaseFile]:
-    """Every test case in ``paths`` (entity documents are skipped); Invalid if a file or a
-    case is wrong, or an id is defined twice."""
+    """Every test case in ``paths`` (entity documents are skipped); Invalid, naming each
+    problem at its file:line:column, if a file or a case is wrong or an id is defined
+    twice."""
     out: list[CaseFile] = []
-    seen: dict[str, str] = {}
+    found: list[str] = []
     for path in yaml_files(paths):
-        for i, doc in enumerate(_read(path)):
-            if not is_test_case(doc):
-                continue
-            at = f"{display(path)} (document {i + 1})"
-            case = case_from_doc(doc, at)
-            if case.test_case_id in seen:
-                raise Invalid(f"{display(path)}: test-case/{case.test_case_id} is also "
-                              f"defined in {seen[case.test_case_id]}")
-            seen[case.test_case_id] = display(path)
-            out.append(CaseFile(display(path), case))
+        try:
+            out += [CaseFile(marks.where, case_from_doc(doc, marks))
+                    for doc, marks in yaml_marks.read(path, display(path))
+                    if is_test_case(doc)]
+        except Invalid as exc:
+            found.append(exc.message)
+    found += _duplicates(out)
+    if found:
+        raise Invalid(found[0] if len(found) == 1 else
+                      f"{len(found)} problems in the files:\n  " + "\n  ".join(found))
     return out
+
+
+def _duplicates(cases: list[CaseFile]) -> list[str]:
+    seen: dict[str, str] = {}
+    found = []
+    for item in cases:
+        case_id = item.case.test_case_id
+        if case_id in seen:
+            found.append(f"{item.path}: test-case/{case_id} is also defined in {seen[case_id]}")
+        seen.setdefault(case_id, item.path)
+    return found

@@ -1,12 +1,17 @@
 """Where in a YAML file something is: ``file:line:column`` of a key or a value (from the
-node tree PyYAML composes), and of a syntax error's real cause."""
+node tree PyYAML composes), and of a syntax error's real cause. ``read`` gives each document
+of a file with its marks, for entity files and test-case files alike."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from agentctl.errors import Invalid
 
 PathPart = str | int
 
@@ -21,6 +26,24 @@ class Marks:
     def at(self, path: tuple[PathPart, ...], *, at_key: bool = False) -> str:
         mark = _mark(self.root, path, at_key) if self.root is not None else None
         return self.where if mark is None else f"{self.where}:{_place(mark)}"
+
+
+def read(path: Path, where: str) -> list[tuple[Any, Marks]]:
+    """Each document of the file at ``path`` (shown as ``where``) with its marks; Invalid,
+    pointing at the cause, if it cannot be read or is not YAML."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise Invalid(f"{where}: cannot read: {exc.strerror or exc}") from None
+    try:
+        documents = list(yaml.safe_load_all(text))
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        raise Invalid(f"{where}:{syntax_error(exc)}") from None
+    except yaml.YAMLError as exc:
+        raise Invalid(f"{where}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    return [(doc, Marks(where, node))
+            for doc, node in zip(documents, nodes, strict=False)]
 
 
 def _place(mark: yaml.Mark) -> str:

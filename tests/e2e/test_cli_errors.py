@@ -83,6 +83,16 @@ async def test_bad_files_exit_4_naming_file_and_entity(cli: Cli, ws_id: str,
         assert result.code == 4, result
         assert str(path) in result.err and expected in result.err, result
 
+    # test-case files point at file:line:column the same way, before anything is sent
+    case = tmp_path / "case.yaml"
+    case.write_text("kind: test-case\nid: c\nspec:\n  target: agent/x\n  turns:\n"
+                    "    - user_message: Hi\n      expect: {agnet_id: x}\n")
+    result = await cli("test", "apply", "-f", str(case))
+    assert result.code == 4, result
+    assert f"{case}:7:16: test-case/c: turns[0].expect.agnet_id: unknown field 'agnet_id' " \
+        "(did you mean 'agent_id'?)" in result.err, result
+    assert await cli.data("test", "list") == []
+
     # Checked by the server (per entity): the violation names file, entity and field.
     hot = tmp_path / "hot.yaml"
     hot.write_text("kind: agent\nid: hot\nspec:\n  name: Hot\n  instructions: Hi.\n"

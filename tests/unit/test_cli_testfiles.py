@@ -15,6 +15,7 @@ from agentconfig.v1 import runtime_service_pb2 as rpb
 from agentctl import files, testfiles
 from agentctl.commands.suite_save import from_conversation
 from agentctl.errors import Invalid, Usage
+from agentctl.yaml_marks import Marks
 from tests.harness.suites import EXAMPLES, SUITE
 
 
@@ -23,25 +24,30 @@ def test_the_example_suite_reads_and_writes_back_the_same() -> None:
     assert [c.test_case_id for c in cases] == ["invoice-handoff", "order-status-mock",
                                                "conditional-prompts"]
     assert sorted(c.test_case_id for c in cases) == list(SUITE)
-    again = [testfiles.case_from_doc(d, "x") for d in yaml.safe_load_all(
+    again = [testfiles.case_from_doc(d, Marks("x", None)) for d in yaml.safe_load_all(
         testfiles.dump_cases(cases))]
     assert again == cases
     assert len(files.load([EXAMPLES])) == 10  # the entities alone
 
 
 @pytest.mark.parametrize(("doc", "problem"), [
-    ({"kind": "test-case", "spec": {}}, "id is required"),
-    ({"kind": "test-case", "id": "a", "spec": {"target": "tool/x"}}, "target must be"),
+    ({"kind": "test-case", "spec": {}}, "x.yaml: id is required (a string)"),
+    ({"kind": "test-case", "id": "a", "spec": {"target": "tool/x"}},
+     "x.yaml: test-case/a: target must be agent/ID or squad/ID, not 'tool/x'"),
     ({"kind": "test-case", "id": "a", "spec": {"target": "agent/x", "responder": "gpt"}},
-     "responder must be"),
+     "x.yaml: test-case/a: responder must be scripted or configured, not 'gpt'"),
     ({"kind": "test-case", "id": "a", "spec": {"target": "agent/x", "turns": [{"oops": 1}]}},
-     'no field named "oops"'),
+     "x.yaml: test-case/a: turns[0].oops: unknown field 'oops' (known: user_message, "
+     "context, script, expect)"),
+    ({"kind": "test-case", "id": "a", "spec": ["target"]},
+     "x.yaml: test-case/a: spec must be a mapping of TestCase fields"),
+    ({"kind": "test-case", "id": "a", "sepc": {}},
+     "x.yaml: unknown key 'sepc' (did you mean 'spec'?)"),
 ])
-def test_mistakes_name_the_case(doc: dict[str, object], problem: str) -> None:
+def test_mistakes_name_the_file_and_case(doc: dict[str, object], problem: str) -> None:
     with pytest.raises(Invalid) as exc:
-        testfiles.case_from_doc(doc, "cases.yaml (document 1)")
-    assert exc.value.message.startswith("cases.yaml (document 1)")
-    assert problem in exc.value.message
+        testfiles.case_from_doc(doc, Marks("x.yaml", None))
+    assert exc.value.message == problem
 
 
 def test_an_id_defined_twice(tmp_path: Path) -> None:
