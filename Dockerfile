@@ -2,6 +2,9 @@
 FROM python:3.11-slim
 WORKDIR /app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# a runtime started from this image runs one worker process per usable core on its port
+# (docs/operations.md, "Several workers"); the config service ignores it
+ENV AGENTCONFIG_RUNTIME_WORKERS=0
 COPY pyproject.toml README.md ./
 COPY agentconfig ./agentconfig
 COPY config_service ./config_service

@@ -116,17 +116,20 @@ async def start_server(listen: str, services: Sequence[Service], *,
                        hooks: Sequence[BeforeCall] = (),
                        credentials: grpc.ServerCredentials | None = None,
                        max_concurrent_rpcs: int | None = None,
-                       listen_setting: str = "another listen address") -> RunningServer:
+                       listen_setting: str = "another listen address",
+                       reuse_port: bool = False) -> RunningServer:
     """Start serving on ``listen`` ("host:port"; port 0 picks a free one). Beyond
     ``max_concurrent_rpcs`` calls in flight, new ones get RESOURCE_EXHAUSTED at once rather
     than waiting in an unbounded queue. A port that cannot be bound raises StartupError
-    (``listen_setting`` names what the operator can change)."""
-    ensure_can_listen(listen, listen_setting)
+    (``listen_setting`` names what the operator can change). ``reuse_port``: share the port
+    with sibling processes (SO_REUSEPORT); whoever starts them checks the port is free."""
+    if not reuse_port:
+        ensure_can_listen(listen, listen_setting)
     server = grpc.aio.server(
         maximum_concurrent_rpcs=max_concurrent_rpcs,
         options=[("grpc.max_receive_message_length", max_message_bytes),
                  ("grpc.max_send_message_length", max_message_bytes),
-                 ("grpc.so_reuseport", 0)])
+                 ("grpc.so_reuseport", int(reuse_port))])
     pipeline = CallPipeline(hooks)
     for service in services:
         captured = _Registrations()
@@ -146,7 +149,8 @@ async def start_server(listen: str, services: Sequence[Service], *,
         port = (server.add_secure_port(listen, credentials) if credentials
                 else server.add_insecure_port(listen))
     except RuntimeError:  # gRPC says only "Failed to bind"; the probe above names the cause
-        ensure_can_listen(listen, listen_setting)
+        if not reuse_port:
+            ensure_can_listen(listen, listen_setting)
         raise StartupError(f"cannot listen on {listen} (is the address one of this "
                            f"host's? set {listen_setting})") from None
     await server.start()

@@ -1,11 +1,14 @@
 """The runtime service: a replica that serves each workspace's Production snapshot from
 memory (resolve, the internal chat, test runs), loading a workspace on first use and keeping
-a last-known-good copy on disk. Serves until SIGINT/SIGTERM, then drains."""
+a last-known-good copy on disk. Serves until SIGINT/SIGTERM, then drains. With
+AGENTCONFIG_RUNTIME_WORKERS other than 1 it supervises that many such processes on the one
+port instead (runtime_service/workers.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 
 from agentconfig import logs
 from agentconfig.entry_points import parser, run_or_exit
@@ -20,6 +23,7 @@ from agentconfig.metrics import serve_metrics
 from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
 from runtime_service.bootstrap import RuntimeApp, bootstrap
 from runtime_service.settings import RuntimeSettings
+from runtime_service.workers import supervise, worker_count
 
 log = logging.getLogger("runtime_service")
 SERVICE_NAME = "agentconfig.v1.RuntimeService"
@@ -31,7 +35,9 @@ def service(app: RuntimeApp) -> Service:
 
 
 async def serve(settings: RuntimeSettings) -> None:
-    ensure_can_listen(settings.listen, LISTEN_SETTING)
+    worker = settings.worker_index > 0  # its siblings hold the port: no probe, SO_REUSEPORT
+    if not worker:
+        ensure_can_listen(settings.listen, LISTEN_SETTING)
     stop = shutdown_event()
     serve_metrics(settings.metrics_listen)
     if not settings.auth_required:
@@ -41,7 +47,7 @@ async def serve(settings: RuntimeSettings) -> None:
     await app.start()
     running = await start_server(settings.listen, [service(app)],
                                  hooks=app.hooks, listen_setting=LISTEN_SETTING,
-                                 **server_options(settings))
+                                 reuse_port=worker, **server_options(settings))
     log.info("runtime %s listening on %s (port %d)", settings.replica_id, settings.listen,
              running.port)
     try:
@@ -56,6 +62,9 @@ def main(argv: list[str] | None = None) -> None:
            [("settings (environment variables)", RuntimeSettings)]).parse_args(argv)
     settings = RuntimeSettings()
     logs.setup(settings.log_level)
+    count = worker_count(settings)
+    if count > 1 and settings.worker_index == 0:
+        sys.exit(run_or_exit(lambda: supervise(settings, count)))
     run_or_exit(lambda: asyncio.run(serve(settings)))
 
 

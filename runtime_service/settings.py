@@ -18,6 +18,12 @@ class RuntimeSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AGENTCONFIG_RUNTIME_", extra="ignore")
 
     listen: str = "127.0.0.1:50052"
+    # Processes serving the listen port together (SO_REUSEPORT), each a full replica with
+    # id "<replica_id>-w<i>"; 0: one per usable core (the container image's setting).
+    # docs/operations.md, "Several workers".
+    workers: int = 1
+    # Set by the supervisor in each worker it starts (1-based); 0: not a worker.
+    worker_index: int = 0
     config_service: str = "127.0.0.1:50051"
     # The runtime's credential for the config service (sent as a Bearer token).
     service_key: str = ""
