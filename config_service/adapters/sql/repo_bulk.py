@@ -1,6 +1,7 @@
-"""Writing many bodies and Draft entities in a few multi-row statements (issue 11: a bulk
-apply of 10,000 entities makes no round trip per entity). A body's references are written
-with the body, once, by whoever inserts it."""
+"""Writing many bodies and Draft entities in a few statements (issue 11: a bulk apply of
+10,000 entities makes no round trip per entity; an executemany of an INSERT is sent as
+multi-row INSERTs by SQLAlchemy's insertmanyvalues). A body's references are written with
+the body, once, by whoever inserts it."""
 
 from __future__ import annotations
 
@@ -36,31 +37,31 @@ def _ref_rows(blobs: dict[str, tuple[str, str, Spec]], inserted: Collection[str]
 
 class BulkStore(SqlBase):
     async def put_blobs(self, blobs: dict[str, tuple[str, str, Spec]]) -> None:
+        """One executemany (SQLAlchemy batches it into multi-row INSERTs, compiled once)."""
+        if not blobs:
+            return
         values = [{"hash": h, "kind": k, "entity_id": i, "spec": canonical_json(s)}
                   for h, (k, i, s) in sorted(blobs.items())]
-        inserted: list[str] = []
-        for batch in _batches(values):
-            stmt = (self._insert(t.entity_blobs).values(list(batch))
-                    .on_conflict_do_nothing(index_elements=["hash"])
-                    .returning(t.entity_blobs.c.hash))
-            inserted += [r[0] for r in (await self._conn.execute(stmt)).all()]
+        stmt = (self._insert(t.entity_blobs).on_conflict_do_nothing(index_elements=["hash"])
+                .returning(t.entity_blobs.c.hash))
+        inserted = [r[0] for r in (await self._conn.execute(stmt, values)).all()]
         refs = _ref_rows(blobs, inserted)
-        for batch in _batches(refs):
-            await self._conn.execute(self._insert(t.entity_refs).values(list(batch))
-                                     .on_conflict_do_nothing())
+        if refs:
+            await self._conn.execute(self._insert(t.entity_refs).on_conflict_do_nothing(), refs)
 
     async def put_draft_entities(self, workspace_id: str,
                                  entities: Collection[DraftEntity]) -> None:
+        if not entities:
+            return
         await self.put_blobs({e.content_hash: (e.kind, e.entity_id, e.spec) for e in entities})
         values = [{"workspace_id": workspace_id, "kind": e.kind, "entity_id": e.entity_id,
                    "content_hash": e.content_hash, "etag": e.etag, "updated_at": e.updated_at,
                    "updated_by": e.updated_by} for e in entities]
-        for batch in _batches(values):
-            stmt = self._insert(t.draft_entities).values(list(batch))
-            await self._conn.execute(stmt.on_conflict_do_update(
-                index_elements=["workspace_id", "kind", "entity_id"],
-                set_={k: stmt.excluded[k] for k in ("content_hash", "etag", "updated_at",
-                                                      "updated_by")}))
+        stmt = self._insert(t.draft_entities)
+        await self._conn.execute(stmt.on_conflict_do_update(
+            index_elements=["workspace_id", "kind", "entity_id"],
+            set_={k: stmt.excluded[k] for k in ("content_hash", "etag", "updated_at",
+                                                  "updated_by")}), values)
 
     async def delete_draft_entities(self, workspace_id: str, keys: Collection[Key]) -> None:
         d = t.draft_entities

@@ -18,16 +18,18 @@ _CHUNK = 1000
 
 # The snapshot hash (agentconfig.canonical.snapshot_hash) written out in SQL: the RFC 8785
 # text of the sorted [kind, id, hash] triples. Kinds, ids (L.ENTITY_ID) and hex hashes need
-# no JSON escaping, and "C" collation sorts by code point as Python does; a test pins the
-# two to the same answer.
+# no JSON escaping, and "C" collation sorts by code point as Python does (the key columns
+# are collated so, migration 0007, and the rows come in primary-key order, unsorted); a test
+# pins the two to the same answer.
 _PG_DIGEST = text("""
-SELECT count(*) AS n, encode(sha256(convert_to('[' || coalesce(string_agg(
-    '["' || kind || '","' || entity_id || '","' || content_hash || '"]', ','
-    ORDER BY kind COLLATE "C", entity_id COLLATE "C"), '') || ']', 'UTF8')), 'hex') AS h
-FROM draft_entities WHERE workspace_id = :ws
+WITH rows AS MATERIALIZED (SELECT array(
+    SELECT '["' || kind || '","' || entity_id || '","' || content_hash || '"]'
+    FROM draft_entities WHERE workspace_id = :ws
+    ORDER BY kind COLLATE "C", entity_id COLLATE "C") AS r)
+SELECT coalesce(array_length(r, 1), 0) AS n,
+       encode(sha256(convert_to('[' || array_to_string(r, ',') || ']', 'UTF8')), 'hex') AS h
+FROM rows
 """)
-
-
 def _chunks(keys: Collection[Key]) -> Iterator[list[Key]]:
     ordered = sorted(keys)
     for start in range(0, len(ordered), _CHUNK):

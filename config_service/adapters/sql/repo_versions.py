@@ -39,8 +39,8 @@ class VersionStore(SqlBase):
         added = [{"workspace_id": v.workspace_id, "kind": c.kind, "entity_id": c.entity_id,
                   "from_version": v.number, "to_version": None, "content_hash": c.new}
                  for c in changes if c.new]
-        for start in range(0, len(added), 1000):
-            await self._conn.execute(insert(t.version_entities).values(added[start:start + 1000]))
+        if added:
+            await self._conn.execute(insert(t.version_entities), added)
 
     async def _close(self, workspace_id: str, number: int, keys: list[Key]) -> None:
         """End the open range of each replaced or removed entity, a chunk per statement."""

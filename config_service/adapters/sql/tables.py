@@ -24,6 +24,9 @@ from sqlalchemy import (
 metadata = MetaData()
 ID = String(64)
 TS = DateTime(timezone=True)
+# keys that sort by code point on Postgres too (migration 0007), as snapshot_hash sorts them
+KIND_C = String(32).with_variant(String(32, collation="C"), "postgresql")
+ID_C = ID.with_variant(String(64, collation="C"), "postgresql")
 
 workspaces = Table(
     "workspaces", metadata,
@@ -63,8 +66,8 @@ entity_refs = Table(
 draft_entities = Table(
     "draft_entities", metadata,
     Column("workspace_id", ID, primary_key=True),
-    Column("kind", String(32), primary_key=True),
-    Column("entity_id", ID, primary_key=True),
+    Column("kind", KIND_C, primary_key=True),
+    Column("entity_id", ID_C, primary_key=True),
     Column("content_hash", String(64), nullable=False),
     Column("etag", String(64), nullable=False),
     Column("updated_at", TS, nullable=False),
@@ -93,8 +96,8 @@ versions = Table(
 version_entities = Table(
     "version_entities", metadata,
     Column("workspace_id", ID, primary_key=True),
-    Column("kind", String(32), primary_key=True),
-    Column("entity_id", ID, primary_key=True),
+    Column("kind", KIND_C, primary_key=True),
+    Column("entity_id", ID_C, primary_key=True),
     Column("from_version", Integer, primary_key=True),
     Column("to_version", Integer),
     Column("content_hash", String(64), nullable=False),

@@ -1,7 +1,8 @@
 """Which entity body refers to which entity (issue 11): one row per reference of each
 content-addressed body, written with the body and never changed, so "who refers to X" is an
 index lookup instead of reading every spec of the workspace. Incremental validation (what a
-removal leaves dangling) and the diff's affected agents and squads read it.
+removal leaves dangling) and the diff's affected agents and squads read it. And the Draft's
+and versions' keys sort by code point (see _byte_order).
 
 Revision ID: 0007
 Revises: 0006
@@ -36,6 +37,18 @@ def upgrade() -> None:
     )
     op.create_index("ix_entity_refs_target", "entity_refs", ["ref_kind", "ref_id"])
     _backfill(op.get_bind(), refs)
+    _byte_order("C")
+
+
+def _byte_order(collation: str) -> None:
+    """On Postgres, keys sort by code point in the primary keys too, as snapshot_hash sorts
+    them, so the Draft's hash reads its rows in index order instead of sorting them."""
+    if op.get_bind().dialect.name != "postgresql":
+        return  # SQLite compares text bytewise already
+    for table in ("draft_entities", "version_entities"):
+        op.execute(f'ALTER TABLE {table} ALTER COLUMN kind TYPE varchar(32) COLLATE '
+                   f'"{collation}", ALTER COLUMN entity_id TYPE varchar(64) COLLATE '
+                   f'"{collation}"')
 
 
 def _backfill(conn: sa.Connection, refs: sa.Table) -> None:
@@ -60,5 +73,6 @@ def rows_for(digest: str, kind: str, entity_id: str, spec: dict[str, object],
 
 
 def downgrade() -> None:
+    _byte_order("default")
     op.drop_index("ix_entity_refs_target", table_name="entity_refs")
     op.drop_table("entity_refs")
