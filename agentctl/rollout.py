@@ -6,6 +6,7 @@ failure: replicas load a workspace on first use, and report it from then on."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Group
@@ -16,6 +17,7 @@ from agentctl.client import Connection
 from agentctl.output import as_dict, err_console, note, row, table, when
 
 POLL_SECONDS = 0.2
+FIRST_REPORT_SECONDS = 3.0  # a publish's notice reaches the replicas within it (relay: 1 s)
 FIRST_USE = "replicas load a workspace on first use"
 
 
@@ -55,26 +57,48 @@ def render(status: cpb.GetRolloutStatusResponse, workspace_id: str) -> Group:
     return Group(head, t)
 
 
+@dataclass(frozen=True)
+class Step:
+    """Where following a rollout stands after one look: the line to show, and whether to
+    stop (and if so, whether every replica serves the version)."""
+    line: str
+    done: bool = False
+    live: bool = False
+    style: str = ""
+
+
+def step(status: cpb.GetRolloutStatusResponse, version: int, workspace_id: str,
+         waited: float, timeout: float) -> Step:
+    """No report at first is the ordinary state right after a publish: the notice reaches
+    the replicas a moment later, and one that loads the workspace then reports it (the
+    embedded mode's replica does). Only after ``FIRST_REPORT_SECONDS`` is it the plain fact
+    that no replica has loaded the workspace."""
+    if not status.total_replicas:
+        if waited < min(timeout, FIRST_REPORT_SECONDS):
+            return Step(f"waiting for a replica to report v{version}")
+        return Step(f"v{version} is Production; no replica has loaded workspace "
+                    f"{workspace_id} yet ({FIRST_USE})", done=True)
+    serving = sum(1 for r in status.replicas if r.version >= version)
+    line = f"v{version} live on {serving} of {status.total_replicas} replicas"
+    if serving == status.total_replicas:
+        return Step(line, done=True, live=True, style="green")
+    if waited >= timeout:
+        return Step(f"{line} after {timeout:g} s; `agentctl status` shows the replicas",
+                    done=True, style="yellow")
+    return Step(line)
+
+
 def wait(c: Connection, version: int, timeout: float) -> bool:
     """Follow the rollout of ``version`` until every reporting replica serves it (True), no
-    replica has loaded the workspace yet (said as the plain fact it is), or ``timeout``
-    seconds pass (False)."""
-    deadline = time.monotonic() + timeout
+    replica has loaded the workspace (said as the plain fact it is), or ``timeout`` seconds
+    pass (False)."""
+    started = time.monotonic()
     with err_console.status(f"waiting for v{version} to go live ...") as spinner:
         while True:
-            status = fetch(c, c.workspace)
-            if not status.total_replicas:
-                note(f"v{version} is Production; no replica has loaded workspace "
-                     f"{c.workspace} yet ({FIRST_USE})")
-                return False
-            serving = sum(1 for r in status.replicas if r.version >= version)
-            line = f"v{version} live on {serving} of {status.total_replicas} replicas"
-            if serving == status.total_replicas:
-                note(line, style="green")
-                return True
-            if time.monotonic() >= deadline:
-                note(f"{line} after {timeout:g} s; `agentctl status` shows the replicas",
-                     style="yellow")
-                return False
-            spinner.update(f"{line} ...")
+            found = step(fetch(c, c.workspace), version, c.workspace,
+                         time.monotonic() - started, timeout)
+            if found.done:
+                note(found.line, style=found.style)
+                return found.live
+            spinner.update(f"{found.line} ...")
             time.sleep(POLL_SECONDS)

@@ -29,11 +29,15 @@ from config_service.bootstrap import bootstrap as bootstrap_config
 from config_service.main import service as config_service
 from config_service.settings import ConfigServiceSettings
 from embedded import demo
+from embedded.serving import LoadOnPublish, reported
 from runtime_service.bootstrap import bootstrap as bootstrap_runtime
 from runtime_service.main import service as runtime_service
 from runtime_service.settings import RuntimeSettings
 
 log = logging.getLogger("embedded")
+# The one replica reads the production pointer from memory, so its reconcile (which also
+# drives its first rollout report after a start) costs nothing and can run this often.
+REPORT_SECONDS = 0.5
 
 NEXT_STEPS = """
 agentconfig is running (embedded mode: SQLite at {db}, in-process notifications,
@@ -93,8 +97,11 @@ async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
         listen=runtime_listen, config_service=config_address, redis_url="",
         data_dir=str(data_dir / "runtime"), replica_id="embedded",
         database_url=f"sqlite+aiosqlite:///{data_dir / 'runtime.db'}",
+        reconcile_seconds=REPORT_SECONDS, report_seconds=REPORT_SECONDS,
         service_key=service_key, operator_key=operator_key), bus=bus)
     await runtime_app.start()
+    loading = LoadOnPublish(bus, runtime_app.loader)
+    loading.start()
     runtime_server = await start_server(runtime_listen, [runtime_service(runtime_app)],
                                         hooks=runtime_app.hooks,
                                         listen_setting="--runtime-listen",
@@ -102,6 +109,11 @@ async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
     try:
         async with grpc.aio.insecure_channel(config_address) as channel:
             created = await demo.seed(cgrpc.ConfigServiceStub(channel), operator_key)
+        try:
+            async with asyncio.timeout(5 * REPORT_SECONDS):
+                await reported(bus, runtime_app.loader, "embedded")
+        except TimeoutError:
+            log.warning("the runtime has not reported every workspace it serves yet")
         key_file = data_dir / "operator.key"
         key_line = (f"{operator_key}  (every workspace; kept in {key_file})"
                     if first_start else f"in {key_file}")
@@ -112,6 +124,7 @@ async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
         await stop.wait()
     finally:
         print("stopping ...", flush=True)
+        await loading.stop()
         await runtime_server.stop(2)
         await config_server.stop(2)
         await runtime_app.stop()

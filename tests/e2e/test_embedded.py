@@ -77,7 +77,15 @@ async def test_embedded_mode_serves_the_demo(tmp_path: Path) -> None:
         assert await probe.wait() == 0
     finally:
         assert await _stop(proc) == 0
-    # a second start finds its data and does not seed again
-    proc, _, _, banner = await _start(tmp_path)
-    assert "already there" in banner and key not in banner
-    assert await _stop(proc) == 0
+    # a second start finds its data and does not seed again; the replica has reported
+    # what it serves from disk by the time the banner shows (never "0 of 0 replicas")
+    proc, config, _, banner = await _start(tmp_path)
+    try:
+        assert "already there" in banner and key not in banner
+        async with grpc.aio.insecure_channel(config) as channel:
+            status = await cgrpc.ConfigServiceStub(channel).GetRolloutStatus(
+                cpb.GetRolloutStatusRequest(workspace_id="demo"), metadata=metadata)
+        assert (status.production_version, status.live_replicas, status.total_replicas) == (
+            1, 1, 1)
+    finally:
+        assert await _stop(proc) == 0

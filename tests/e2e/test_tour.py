@@ -112,6 +112,8 @@ async def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
 
     first = only(results, "agentctl -w shop publish -m 'first version' --yes")
     assert "Published v1" in first.out
+    # the replica in the same process loads a workspace on its publish and reports it
+    assert "v1 live on 1 of 1 replicas" in first.err, first
     assert lines_with(first.out, "Tests:", "3 passed, 0 failed")
     status = only(results, "agentctl -w shop status")
     assert "shop: v1 live on 1 of 1 replicas" in status.out
