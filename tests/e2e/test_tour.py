@@ -92,6 +92,13 @@ async def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
         assert misspelt.code == 4, misspelt
         assert (f"error: {typo}:5:3: agent/helper: modle: unknown field 'modle' "
                 "(did you mean 'model'?)") in misspelt.err, misspelt
+        # a second run command while the first runs: one line naming the port, exit non-zero
+        second = await run([str(ROOT / "scripts" / "run.sh"), "--data-dir",
+                            str(tmp_path / "second"), "--config-listen", config,
+                            "--runtime-listen", runtime], env)
+        assert second.code != 0 and len(second.err.strip().splitlines()) == 1, second
+        assert config in second.err and "already in use" in second.err, second
+        assert "Traceback" not in second.out + second.err, second
     finally:
         assert await _stop(proc) == 0
 
@@ -134,7 +141,11 @@ async def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
     rollback = only(results, "agentctl -w shop rollback v1 --yes")
     assert "Published v3" in rollback.out
     assert "agentctl -w shop backups restore " in rollback.err
-    assert "restored from v1" in only(results, "agentctl -w shop history", 1).out
+    history = only(results, "agentctl -w shop history", 1).out
+    assert "restored from v1" in history
+    # piped, every version's content hash prints whole, on its version's line
+    assert len([line for line in history.splitlines()
+                if re.search(r"\bv[123]\b.*\b[0-9a-f]{64}\b", line)]) == 3, history
     assert "shop: v3 live on 1 of 1 replicas" in only(results, "agentctl -w shop status", 1).out
     old = only(results, "agentctl -w shop chat support --version 1 -m Hello")
     assert old.out.startswith("[Support] ")
