@@ -17,7 +17,10 @@ OUTBOX_PENDING = Gauge("agentconfig_outbox_pending", "Production moves not yet d
 RELAY_FAILURES = Counter("agentconfig_relay_failures_total", "Failed outbox deliveries")
 SERVED_VERSION = Gauge("agentconfig_runtime_served_version",
                        "Version this replica serves", ["workspace"])
-RELOADS = Counter("agentconfig_runtime_reloads_total", "Snapshots swapped in")
+RELOADS = Counter("agentconfig_runtime_reloads_total",
+                  "Snapshots swapped in, by how they were built: delta (from the one served "
+                  "and the change), full, delta_fallback (full, after a delta was refused)",
+                  ["mode"])
 REFUSED = Counter("agentconfig_runtime_refused_snapshots_total",
                   "Snapshots refused because their hash did not verify")
 NOTICES_REFUSED = Counter("agentconfig_runtime_notices_refused_total",

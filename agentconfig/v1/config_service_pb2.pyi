@@ -1425,6 +1425,120 @@ class GetVersionResponse(_message.Message):
 Global___GetVersionResponse: _TypeAlias = GetVersionResponse  # noqa: Y015
 
 @_typing.final
+class GetVersionChangesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WORKSPACE_ID_FIELD_NUMBER: _builtins.int
+    FROM_VERSION_FIELD_NUMBER: _builtins.int
+    TO_VERSION_FIELD_NUMBER: _builtins.int
+    workspace_id: _builtins.str
+    from_version: _builtins.int
+    """The version the caller holds (1, 2, 3 ...)."""
+    to_version: _builtins.int
+    """The version it wants; at least from_version."""
+    def __init__(
+        self,
+        *,
+        workspace_id: _builtins.str = ...,
+        from_version: _builtins.int = ...,
+        to_version: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from_version", b"from_version", "to_version", b"to_version", "workspace_id", b"workspace_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetVersionChangesRequest: _TypeAlias = GetVersionChangesRequest  # noqa: Y015
+
+@_typing.final
+class ChangedEntity(_message.Message):
+    """An entity of `to_version` that `from_version` lacks or holds with other content."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTITY_FIELD_NUMBER: _builtins.int
+    CONTENT_HASH_FIELD_NUMBER: _builtins.int
+    content_hash: _builtins.str
+    """The entity's content hash (see docs/api.md), for the caller to verify."""
+    @_builtins.property
+    def entity(self) -> _entities_pb2.Entity: ...
+    def __init__(
+        self,
+        *,
+        entity: _entities_pb2.Entity | None = ...,
+        content_hash: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["entity", b"entity"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content_hash", b"content_hash", "entity", b"entity"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChangedEntity: _TypeAlias = ChangedEntity  # noqa: Y015
+
+@_typing.final
+class RemovedEntity(_message.Message):
+    """An entity of `from_version` that `to_version` lacks."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    ENTITY_ID_FIELD_NUMBER: _builtins.int
+    kind: _entities_pb2.EntityKind.ValueType
+    entity_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        kind: _entities_pb2.EntityKind.ValueType = ...,
+        entity_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entity_id", b"entity_id", "kind", b"kind"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RemovedEntity: _TypeAlias = RemovedEntity  # noqa: Y015
+
+@_typing.final
+class GetVersionChangesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VERSION_FIELD_NUMBER: _builtins.int
+    FROM_VERSION_FIELD_NUMBER: _builtins.int
+    CHANGED_FIELD_NUMBER: _builtins.int
+    REMOVED_FIELD_NUMBER: _builtins.int
+    from_version: _builtins.int
+    @_builtins.property
+    def version(self) -> Global___Version:
+        """`to_version`'s metadata: its content_hash and entity_count are what the caller's result
+        must come to.
+        """
+
+    @_builtins.property
+    def changed(self) -> _containers.RepeatedCompositeFieldContainer[Global___ChangedEntity]:
+        """Sorted by kind, then id."""
+
+    @_builtins.property
+    def removed(self) -> _containers.RepeatedCompositeFieldContainer[Global___RemovedEntity]: ...
+    def __init__(
+        self,
+        *,
+        version: Global___Version | None = ...,
+        from_version: _builtins.int = ...,
+        changed: _abc.Iterable[Global___ChangedEntity] | None = ...,
+        removed: _abc.Iterable[Global___RemovedEntity] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["version", b"version"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["changed", b"changed", "from_version", b"from_version", "removed", b"removed", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetVersionChangesResponse: _TypeAlias = GetVersionChangesResponse  # noqa: Y015
+
+@_typing.final
 class GetProductionRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -134,6 +134,11 @@ class ConfigServiceStub:
                 request_serializer=agentconfig_dot_v1_dot_config__service__pb2.GetProductionRequest.SerializeToString,
                 response_deserializer=agentconfig_dot_v1_dot_config__service__pb2.GetProductionResponse.FromString,
                 _registered_method=True)
+        self.GetVersionChanges = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/GetVersionChanges',
+                request_serializer=agentconfig_dot_v1_dot_config__service__pb2.GetVersionChangesRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_config__service__pb2.GetVersionChangesResponse.FromString,
+                _registered_method=True)
         self.RestoreVersion = channel.unary_unary(
                 '/agentconfig.v1.ConfigService/RestoreVersion',
                 request_serializer=agentconfig_dot_v1_dot_config__service__pb2.RestoreVersionRequest.SerializeToString,
@@ -410,6 +415,17 @@ class ConfigServiceServicer:
 
     def GetProduction(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetVersionChanges(self, request, context):
+        """The change from one version of a workspace to a later one: what a runtime replica that
+        serves `from_version` needs to build `to_version` (a delta reload). Refused with
+        FAILED_PRECONDITION (reason DELTA_TOO_LARGE) when more entities changed than a delta
+        carries, and NOT_FOUND when either version does not exist: the caller then loads the
+        whole version (GetVersion).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -712,6 +728,11 @@ def add_ConfigServiceServicer_to_server(servicer, server):
                     servicer.GetProduction,
                     request_deserializer=agentconfig_dot_v1_dot_config__service__pb2.GetProductionRequest.FromString,
                     response_serializer=agentconfig_dot_v1_dot_config__service__pb2.GetProductionResponse.SerializeToString,
+            ),
+            'GetVersionChanges': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetVersionChanges,
+                    request_deserializer=agentconfig_dot_v1_dot_config__service__pb2.GetVersionChangesRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_config__service__pb2.GetVersionChangesResponse.SerializeToString,
             ),
             'RestoreVersion': grpc.unary_unary_rpc_method_handler(
                     servicer.RestoreVersion,
@@ -1385,6 +1406,33 @@ class ConfigService:
             '/agentconfig.v1.ConfigService/GetProduction',
             agentconfig_dot_v1_dot_config__service__pb2.GetProductionRequest.SerializeToString,
             agentconfig_dot_v1_dot_config__service__pb2.GetProductionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetVersionChanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/GetVersionChanges',
+            agentconfig_dot_v1_dot_config__service__pb2.GetVersionChangesRequest.SerializeToString,
+            agentconfig_dot_v1_dot_config__service__pb2.GetVersionChangesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -60,6 +60,13 @@ class ConfigServiceStub:
     ListVersions: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.ListVersionsRequest, _config_service_pb2.ListVersionsResponse]
     GetVersion: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.GetVersionRequest, _config_service_pb2.GetVersionResponse]
     GetProduction: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.GetProductionRequest, _config_service_pb2.GetProductionResponse]
+    GetVersionChanges: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.GetVersionChangesRequest, _config_service_pb2.GetVersionChangesResponse]
+    """The change from one version of a workspace to a later one: what a runtime replica that
+    serves `from_version` needs to build `to_version` (a delta reload). Refused with
+    FAILED_PRECONDITION (reason DELTA_TOO_LARGE) when more entities changed than a delta
+    carries, and NOT_FOUND when either version does not exist: the caller then loads the
+    whole version (GetVersion).
+    """
     RestoreVersion: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.RestoreVersionRequest, _config_service_pb2.RestoreVersionResponse]
     """"Edit this version": replaces the Draft with a version's content."""
     ListDraftBackups: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.ListDraftBackupsRequest, _config_service_pb2.ListDraftBackupsResponse]
@@ -140,6 +147,13 @@ class ConfigServiceAsyncStub(ConfigServiceStub):
     ListVersions: _aio.UnaryUnaryMultiCallable[_config_service_pb2.ListVersionsRequest, _config_service_pb2.ListVersionsResponse]  # type: ignore[assignment]
     GetVersion: _aio.UnaryUnaryMultiCallable[_config_service_pb2.GetVersionRequest, _config_service_pb2.GetVersionResponse]  # type: ignore[assignment]
     GetProduction: _aio.UnaryUnaryMultiCallable[_config_service_pb2.GetProductionRequest, _config_service_pb2.GetProductionResponse]  # type: ignore[assignment]
+    GetVersionChanges: _aio.UnaryUnaryMultiCallable[_config_service_pb2.GetVersionChangesRequest, _config_service_pb2.GetVersionChangesResponse]  # type: ignore[assignment]
+    """The change from one version of a workspace to a later one: what a runtime replica that
+    serves `from_version` needs to build `to_version` (a delta reload). Refused with
+    FAILED_PRECONDITION (reason DELTA_TOO_LARGE) when more entities changed than a delta
+    carries, and NOT_FOUND when either version does not exist: the caller then loads the
+    whole version (GetVersion).
+    """
     RestoreVersion: _aio.UnaryUnaryMultiCallable[_config_service_pb2.RestoreVersionRequest, _config_service_pb2.RestoreVersionResponse]  # type: ignore[assignment]
     """"Edit this version": replaces the Draft with a version's content."""
     ListDraftBackups: _aio.UnaryUnaryMultiCallable[_config_service_pb2.ListDraftBackupsRequest, _config_service_pb2.ListDraftBackupsResponse]  # type: ignore[assignment]
@@ -331,6 +345,19 @@ class ConfigServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _config_service_pb2.GetProductionRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_config_service_pb2.GetProductionResponse, _abc.Awaitable[_config_service_pb2.GetProductionResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def GetVersionChanges(
+        self,
+        request: _config_service_pb2.GetVersionChangesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_config_service_pb2.GetVersionChangesResponse, _abc.Awaitable[_config_service_pb2.GetVersionChangesResponse]]:
+        """The change from one version of a workspace to a later one: what a runtime replica that
+        serves `from_version` needs to build `to_version` (a delta reload). Refused with
+        FAILED_PRECONDITION (reason DELTA_TOO_LARGE) when more entities changed than a delta
+        carries, and NOT_FOUND when either version does not exist: the caller then loads the
+        whole version (GetVersion).
+        """
 
     @_abc_1.abstractmethod
     def RestoreVersion(

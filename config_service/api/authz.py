@@ -43,6 +43,7 @@ POLICY: dict[str, Role | None] = {
     "ListVersions": Role.VIEWER,
     "GetVersion": Role.VIEWER,
     "GetProduction": Role.VIEWER,
+    "GetVersionChanges": Role.VIEWER,
     "ListDraftBackups": Role.VIEWER,
     "GetRolloutStatus": Role.VIEWER,
     "GetChannel": Role.VIEWER,
@@ -82,8 +83,9 @@ POLICY: dict[str, Role | None] = {
 }
 # only the runtime's credential: not even the operator key (forged outcomes abort rollouts)
 RUNTIME_ONLY = frozenset({"IntrospectApiKey", "ReportOutcomeCounts"})
-RUNTIME_METHODS = frozenset({"GetProduction", "GetVersion", "GetDraftSnapshot", "ListChannels",
-                             "GetWorkspace", "GetRollout", *RUNTIME_ONLY})
+RUNTIME_METHODS = frozenset({"GetProduction", "GetVersion", "GetVersionChanges",
+                             "GetDraftSnapshot", "ListChannels", "GetWorkspace", "GetRollout",
+                             *RUNTIME_ONLY})
 
 
 def _same(presented: str, expected_sha256: str) -> bool:

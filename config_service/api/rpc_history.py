@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agentconfig.kinds import entity_from_parts
 from agentconfig.v1 import config_service_pb2 as cpb
 from config_service.api import convert as cv
 from config_service.api import convert_rollouts as cr
@@ -10,6 +11,7 @@ from config_service.service import (
     history,
     publishing,
     rollout_reads,
+    version_changes,
 )
 from config_service.service.common import manifest_hash
 from config_service.service.rollout import rollout_status
@@ -71,6 +73,18 @@ class HistoryRpcs(RpcBase):
             self._uowf, request.workspace_id, request.view != cpb.VERSION_VIEW_BASIC)
         return cpb.GetProductionResponse(version=cv.version(version),
                                          snapshot=cv.snapshot(snap) if snap else None)
+
+    async def GetVersionChanges(self, request: cpb.GetVersionChangesRequest, context: Ctx,
+                                ) -> cpb.GetVersionChangesResponse:
+        delta = await version_changes.version_changes(
+            self._uowf, request.workspace_id, request.from_version, request.to_version)
+        return cpb.GetVersionChangesResponse(
+            version=cv.version(delta.version), from_version=delta.from_version,
+            changed=[cpb.ChangedEntity(entity=entity_from_parts(k, i, spec),
+                                       content_hash=digest)
+                     for (k, i), (digest, spec) in sorted(delta.changed.items())],
+            removed=[cpb.RemovedEntity(kind=cv.kind_enum(k), entity_id=i)
+                     for k, i in delta.removed])
 
     async def RestoreVersion(self, request: cpb.RestoreVersionRequest, context: Ctx,
                              ) -> cpb.RestoreVersionResponse:

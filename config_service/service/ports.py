@@ -27,12 +27,13 @@ from config_service.domain.model import (
 )
 from config_service.domain.testcases import CaseResultRow, TestCase, TestRun
 from config_service.service.change_ports import ChangeReader, EntityChange
+from config_service.service.delta_ports import DeltaReader
 from config_service.service.rollout_ports import RolloutStore
 
 Manifest = dict[Key, str]  # (kind, id) -> entity content hash
 
 
-class Repository(RolloutStore, ChangeReader):
+class Repository(RolloutStore, ChangeReader, DeltaReader):
     """Every storage operation of the use cases (the staged-rollout part is declared in
     rollout_ports.py)."""
 

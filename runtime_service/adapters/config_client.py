@@ -18,6 +18,7 @@ from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from agentconfig.v1 import entities_pb2 as pb
 from runtime_service.domain.access import KeyInfo
+from runtime_service.domain.snapshot_delta import Delta
 from runtime_service.service.ports import ChannelBinding, ConfigSource, WorkspaceSettings
 
 T = TypeVar("T")
@@ -53,6 +54,17 @@ CHANNEL_OPTIONS = [
     ("grpc.keepalive_time_ms", 20_000),
     ("grpc.keepalive_timeout_ms", 5_000),
 ]
+
+
+def delta_of(workspace_id: str, found: cpb.GetVersionChangesResponse) -> Delta:
+    v = found.version
+    removed = []
+    for r in found.removed:
+        kind = kind_by_enum(r.kind)
+        removed.append((kind.name if kind else "", r.entity_id))
+    return Delta(workspace_id, found.from_version, v.number, 0, v.content_hash,
+                 v.entity_count, tuple((c.entity, c.content_hash) for c in found.changed),
+                 tuple(removed))
 
 
 class GrpcConfigSource(ConfigSource):
@@ -103,6 +115,11 @@ class GrpcConfigSource(ConfigSource):
         response = await self._call(self._stub.GetVersion, cpb.GetVersionRequest(
             workspace_id=workspace_id, version=number, view=cpb.VERSION_VIEW_FULL))
         return response.snapshot  # type: ignore[no-any-return]
+
+    async def changes(self, workspace_id: str, old: int, new: int) -> Delta:
+        found: Any = await self._call(self._stub.GetVersionChanges, cpb.GetVersionChangesRequest(
+            workspace_id=workspace_id, from_version=old, to_version=new))
+        return delta_of(workspace_id, found)
 
     async def draft(self, workspace_id: str) -> pb.Snapshot:
         response = await self._call(self._stub.GetDraftSnapshot, cpb.GetDraftSnapshotRequest(

@@ -39,6 +39,8 @@ class PreparedAgent:
     agent_id: str
     static: rpb.ResolvedAgent  # everything but the context-dependent parts
     prompts: tuple[PreparedPrompt, ...]
+    # every key it names (present or not): a delta touching one of them rebuilds it
+    refs: frozenset[Key] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ class ServingSnapshot:
     version: int
     draft_revision: int
     content_hash: str
-    proto: pb.Snapshot
+    entities: Mapping[Key, pb.Entity]
+    hashes: Mapping[Key, str]  # the manifest: key -> entity content hash
     agents: Mapping[str, PreparedAgent]
     squads: Mapping[str, PreparedSquad]
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -72,6 +75,15 @@ class ServingSnapshot:
     # built by the loader for channels (served_from says PRODUCTION); otherwise the
     # internal chat's (CHAT)
     production: bool = False
+
+    @cached_property
+    def proto(self) -> pb.Snapshot:
+        """The snapshot as the config service sends it (for the disk copy and
+        GetProductionSnapshot); a full load seeds it with what it received, a delta
+        reload's is assembled on first use, off the read path."""
+        return pb.Snapshot(workspace_id=self.workspace_id, version=self.version,
+                           draft_revision=self.draft_revision, content_hash=self.content_hash,
+                           entities=[self.entities[k] for k in sorted(self.entities)])
 
     @cached_property
     def condition_variables(self) -> tuple[str, ...]:
@@ -102,24 +114,38 @@ class ServingSnapshot:
                               content_hash=self.content_hash, reason=rpb.SERVE_REASON_PINNED)
 
 
-def verify(snapshot: pb.Snapshot, expected_hash: str = "") -> dict[Key, pb.Entity]:
-    """The entities by key, once the hash over them matches what is claimed."""
-    entities: dict[Key, pb.Entity] = {}
-    manifest = []
-    for entity in snapshot.entities:
-        parts = entity_to_parts(entity)
-        if parts is None:
-            raise SnapshotCorrupt(f"entity {entity.id!r} has no spec")
-        kind, entity_id, spec = parts
-        entities[(kind.name, entity_id)] = entity
-        manifest.append((kind.name, entity_id, entity_hash(kind.name, entity_id, spec)))
-    actual = snapshot_hash(manifest)
-    for claimed in (snapshot.content_hash, expected_hash):
+def hashed(entity: pb.Entity) -> tuple[Key, str]:
+    """An entity's key and the content hash recomputed from its body."""
+    parts = entity_to_parts(entity)
+    if parts is None:
+        raise SnapshotCorrupt(f"entity {entity.id!r} has no spec")
+    kind, entity_id, spec = parts
+    return (kind.name, entity_id), entity_hash(kind.name, entity_id, spec)
+
+
+def check_hash(hashes: Mapping[Key, str], *claims: str) -> None:
+    """Raise unless the manifest hashes to every non-empty claim (and there is one)."""
+    actual = snapshot_hash((kind, entity_id, h) for (kind, entity_id), h in hashes.items())
+    for claimed in claims:
         if claimed and claimed != actual:
             raise SnapshotCorrupt(f"content hashes to {actual[:12]}, not {claimed[:12]}")
+    if not any(claims):
+        raise SnapshotCorrupt("snapshot carries no content hash")
+
+
+def verify(snapshot: pb.Snapshot, expected_hash: str = "",
+           ) -> tuple[dict[Key, pb.Entity], dict[Key, str]]:
+    """The entities and their hashes by key, once the hash over them matches what is
+    claimed."""
+    entities: dict[Key, pb.Entity] = {}
+    hashes: dict[Key, str] = {}
+    for entity in snapshot.entities:
+        key, hashes[key] = hashed(entity)
+        entities[key] = entity
     if not snapshot.content_hash:
         raise SnapshotCorrupt("snapshot carries no content hash")
-    return entities
+    check_hash(hashes, snapshot.content_hash, expected_hash)
+    return entities, hashes
 
 
 def _condition(source: str) -> Condition | None:
@@ -129,8 +155,8 @@ def _condition(source: str) -> Condition | None:
         return None
 
 
-def _prepare_agent(agent_id: str, entity: pb.Entity, entities: Mapping[Key, pb.Entity],
-                   ) -> PreparedAgent:
+def prepare_agent(agent_id: str, entity: pb.Entity, entities: Mapping[Key, pb.Entity],
+                  ) -> PreparedAgent:
     agent = entity.agent
 
     def refs(kind: str, ids: list[str]) -> list[pb.Entity]:
@@ -147,10 +173,19 @@ def _prepare_agent(agent_id: str, entity: pb.Entity, entities: Mapping[Key, pb.E
                               e.conditional_prompt.prompt, e.conditional_prompt.priority)
                for e in refs("conditional_prompt", list(agent.conditional_prompt_ids))]
     prompts.sort(key=lambda p: (-p.priority, p.prompt_id))
-    return PreparedAgent(agent_id, static, tuple(prompts))
+    return PreparedAgent(agent_id, static, tuple(prompts), _refs(agent))
 
 
-def _prepare_squad(squad_id: str, squad: pb.Squad) -> PreparedSquad:
+def _refs(agent: pb.Agent) -> frozenset[Key]:
+    refs = {("voice", agent.voice_id)} if agent.voice_id else set()
+    for kind, ids in (("tool", agent.tool_ids), ("mcp_server", agent.mcp_server_ids),
+                      ("component", agent.component_ids),
+                      ("conditional_prompt", agent.conditional_prompt_ids)):
+        refs.update((kind, i) for i in ids)
+    return frozenset(refs)
+
+
+def prepare_squad(squad_id: str, squad: pb.Squad) -> PreparedSquad:
     rules = tuple(PreparedRule(i, r.from_agent_id, r.to_agent_id, _condition(r.condition))
                   for i, r in enumerate(squad.handoff_rules))
     return PreparedSquad(squad_id, squad.entry_agent_id, frozenset(squad.member_agent_ids),
@@ -161,10 +196,12 @@ def build(snapshot: pb.Snapshot, expected_hash: str = "", *, production: bool = 
           ) -> ServingSnapshot:
     """Verify, then pre-digest. Raises SnapshotCorrupt. ``production``: built to answer
     channels (the loader), not the internal chat."""
-    entities = verify(snapshot, expected_hash)
-    agents = {i: _prepare_agent(i, e, entities) for (k, i), e in entities.items()
+    entities, hashes = verify(snapshot, expected_hash)
+    agents = {i: prepare_agent(i, e, entities) for (k, i), e in entities.items()
               if k == "agent"}
-    squads = {i: _prepare_squad(i, e.squad) for (k, i), e in entities.items() if k == "squad"}
-    return ServingSnapshot(snapshot.workspace_id, snapshot.version, snapshot.draft_revision,
-                           snapshot.content_hash, snapshot, agents, squads,
-                           production=production)
+    squads = {i: prepare_squad(i, e.squad) for (k, i), e in entities.items() if k == "squad"}
+    serving = ServingSnapshot(snapshot.workspace_id, snapshot.version, snapshot.draft_revision,
+                              snapshot.content_hash, entities, hashes, agents, squads,
+                              production=production)
+    serving.__dict__["proto"] = snapshot  # seeds the cached property: no second copy
+    return serving

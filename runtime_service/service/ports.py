@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from agentconfig.bus import ProductionMove
+from agentconfig.errors import FailedPrecondition
 from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from agentconfig.v1 import testing_pb2 as tpb
 from runtime_service.domain.access import KeyInfo
 from runtime_service.domain.conversation import ConversationState
+from runtime_service.domain.snapshot_delta import Delta
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,10 @@ class ConfigSource(abc.ABC):
     async def production(self, workspace_id: str) -> pb.Snapshot: ...
     @abc.abstractmethod
     async def version(self, workspace_id: str, number: int) -> pb.Snapshot: ...
+    async def changes(self, workspace_id: str, old: int, new: int) -> Delta:
+        """What changed from version ``old`` to ``new`` (a delta reload). Any error sends
+        the loader to a full load; a source that cannot tell refuses every delta."""
+        raise FailedPrecondition("this source serves no deltas", reason="NO_DELTAS")
     @abc.abstractmethod
     async def draft(self, workspace_id: str) -> pb.Snapshot: ...
     @abc.abstractmethod

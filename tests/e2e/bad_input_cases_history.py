@@ -69,6 +69,11 @@ def _version(method: str, number: int, code: grpc.StatusCode, field: str = "") -
     return Case(f"{method}-v{number}", request, code, field)  # type: ignore[arg-type]
 
 
+def _changes(w: World, old: int, new: int) -> tuple[str, cpb.GetVersionChangesRequest]:
+    return "GetVersionChanges", cpb.GetVersionChangesRequest(
+        workspace_id=w.ws, from_version=old, to_version=new)
+
+
 CASES: list[Case] = [
     Case("publish-without-reviewed-revision", lambda w: _publish(workspace_id=w.ws),
          IA, "reviewed_revision"),
@@ -111,6 +116,14 @@ CASES: list[Case] = [
          workspace_id=w.ws, from_version=0, to_version=1)), IA, "from_version"),
     Case("diff-to-version-999", lambda w: ("DiffVersions", cpb.DiffVersionsRequest(
          workspace_id=w.ws, from_version=1, to_version=999)), NF, reason="VERSION_NOT_FOUND"),
+    Case("changes-from-version-0", lambda w: _changes(w, 0, 1), IA, "from_version",
+         "BAD_VERSION"),
+    Case("changes-to-version-999", lambda w: _changes(w, 1, 999), NF,
+         reason="VERSION_NOT_FOUND"),
+    Case("changes-from-version-999", lambda w: _changes(w, 999, 1), NF,
+         reason="VERSION_NOT_FOUND"),
+    Case("changes-backwards", lambda w: _changes(w, 2, 1), IA, "to_version", "VERSION_ORDER",
+         prepare=_published_with_request_id),
     Case("restore-without-revision", lambda w: ("RestoreVersion", cpb.RestoreVersionRequest(
          workspace_id=w.ws, version=1)), IA, "draft_revision"),
     Case("restore-stale-revision", lambda w: ("RestoreVersion", cpb.RestoreVersionRequest(

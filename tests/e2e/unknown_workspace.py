@@ -56,6 +56,8 @@ REQUESTS: dict[str, Callable[[str], Message]] = {
     "ListVersions": lambda ws: cpb.ListVersionsRequest(workspace_id=ws),
     "GetVersion": lambda ws: cpb.GetVersionRequest(workspace_id=ws, version=1),
     "GetProduction": lambda ws: cpb.GetProductionRequest(workspace_id=ws),
+    "GetVersionChanges": lambda ws: cpb.GetVersionChangesRequest(
+        workspace_id=ws, from_version=1, to_version=1),
     "RestoreVersion": lambda ws: cpb.RestoreVersionRequest(
         workspace_id=ws, version=1, draft_revision=1),
     "ListDraftBackups": lambda ws: cpb.ListDraftBackupsRequest(workspace_id=ws),

@@ -5,6 +5,7 @@ repo_rollouts.py."""
 from __future__ import annotations
 
 from config_service.adapters.sql.repo_changes import ChangeStore
+from config_service.adapters.sql.repo_delta import DeltaStore
 from config_service.adapters.sql.repo_draft import DraftStore
 from config_service.adapters.sql.repo_live import LiveStore
 from config_service.adapters.sql.repo_rollouts import RolloutSqlStore
@@ -14,5 +15,5 @@ from config_service.service.ports import Repository
 
 
 class SqlRepository(DraftStore, VersionStore, LiveStore, TestingStore, RolloutSqlStore,
-                    ChangeStore, Repository):
+                    ChangeStore, DeltaStore, Repository):
     """Every storage operation of the config service, for Postgres and SQLite alike."""
