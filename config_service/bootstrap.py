@@ -62,7 +62,8 @@ def bootstrap(settings: ConfigServiceSettings, bus: InProcessBus | None = None) 
         reader = RedisRolloutReader(redis_client(settings.redis_url))
     else:
         publisher = reader = BusPublisher(bus or InProcessBus())
-    relay = OutboxRelay(engine, publisher, interval=settings.relay_interval_seconds)
+    relay = OutboxRelay(engine, publisher, interval=settings.relay_interval_seconds,
+                        retention=settings.outbox_retention_seconds)
     servicer = ConfigServicer(uowf, relay, reader, publisher, publisher)
     hooks: list[BeforeCall] = [
         AuthInterceptor(Authenticator(uowf, settings.operator_key, settings.service_key))

@@ -13,6 +13,8 @@ class ConfigServiceSettings(BaseSettings):
     redis_url: str = ""
     listen: str = "127.0.0.1:50051"
     relay_interval_seconds: float = 1.0
+    # Delivered outbox rows are deleted after this long (7 days), in small batches.
+    outbox_retention_seconds: float = 7 * 24 * 3600.0
     # How often the rollout controller steps scheduled rollouts and checks guards; 0: off.
     rollout_tick_seconds: float = 5.0
     shutdown_grace_seconds: float = 5.0

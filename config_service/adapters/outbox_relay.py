@@ -9,6 +9,11 @@ Retries back off exponentially but only up to ``max_backoff`` (1 s), so a move r
 runtimes within about a second of Redis being back, and each wait is jittered so that the
 relays of several processes that failed together do not retry together. A publish pokes
 the relay, which delivers at once, backing off or not.
+
+Delivered rows are kept for ``retention`` seconds (AGENTCONFIG_OUTBOX_RETENTION_SECONDS,
+7 days: enough to see what was announced when), then deleted by the relay in small
+batches, at most once a minute, so the table grows with the publishes of a week, not of
+the workspace's whole life.
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agentconfig.bus import ProductionMove
@@ -31,6 +37,9 @@ from config_service.service.ports import Announcer
 
 log = logging.getLogger(__name__)
 Uniform = Callable[[float, float], float]  # random.uniform, or a test's stand-in
+RETENTION_SECONDS = 7 * 24 * 3600.0
+PRUNE_EVERY = 60.0  # seconds between prune passes
+PRUNE_BATCH = 500  # rows per delete statement: short transactions, short locks
 
 
 def next_delay(failures: int, *, base: float, cap: float, uniform: Uniform = random.uniform,
@@ -45,8 +54,11 @@ def next_delay(failures: int, *, base: float, cap: float, uniform: Uniform = ran
 class OutboxRelay(Announcer):
     def __init__(self, engine: AsyncEngine, publisher: Publisher, *, interval: float = 1.0,
                  max_backoff: float = 1.0, first_backoff: float = 0.1,
-                 uniform: Uniform = random.uniform) -> None:
+                 uniform: Uniform = random.uniform,
+                 retention: float = RETENTION_SECONDS) -> None:
         self._engine = engine
+        self._retention = retention
+        self._pruned_at = 0.0  # monotonic time of the last prune pass
         self._publisher = publisher
         self._interval = interval  # between sweeps when all is delivered
         self._max_backoff = max_backoff
@@ -82,6 +94,12 @@ class OutboxRelay(Announcer):
             failures = failures + 1 if delay is not None else 0
             with contextlib.suppress(Exception):
                 OUTBOX_PENDING.set(await self.pending())
+            if delay is None and time.monotonic() - self._pruned_at >= PRUNE_EVERY:
+                self._pruned_at = time.monotonic()
+                try:
+                    await self.prune()
+                except Exception as exc:  # the next pass tries again
+                    log.warning("outbox pruning failed (%s)", exc)
             wait = self._interval if delay is None else delay
             with contextlib.suppress(TimeoutError):  # a poke (a publish) ends the wait
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
@@ -132,3 +150,19 @@ class OutboxRelay(Announcer):
         async with self._engine.connect() as conn:
             return int((await conn.execute(select(func.count()).select_from(outbox).where(
                 outbox.c.delivered_at.is_(None)))).scalar_one())
+
+    async def prune(self, batch: int = PRUNE_BATCH) -> int:
+        """Delete delivered rows older than the retention, ``batch`` per transaction;
+        returns how many went. Pending rows are never touched, however old."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=self._retention)
+        total = 0
+        while True:
+            async with self._engine.begin() as conn:
+                ids = select(outbox.c.id).where(
+                    outbox.c.delivered_at.is_not(None), outbox.c.delivered_at < cutoff,
+                ).order_by(outbox.c.id).limit(batch)
+                done = (await conn.execute(delete(outbox).where(
+                    outbox.c.id.in_(ids.scalar_subquery())))).rowcount
+            total += done
+            if done < batch:
+                return total
