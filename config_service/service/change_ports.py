@@ -32,6 +32,10 @@ class ChangeReader(abc.ABC):
         """The Draft against ``version`` (0: nothing, so every Draft entity is added), sorted
         by key."""
     @abc.abstractmethod
+    async def mark_draft_synced(self, workspace_id: str, version: int) -> None:
+        """The Draft now equals ``version`` (after a publish, rollback or restore), so its
+        later change from that version is found from the keys written since."""
+    @abc.abstractmethod
     async def draft_digest(self, workspace_id: str) -> tuple[int, str]:
         """How many entities the Draft holds and its snapshot content hash."""
     @abc.abstractmethod

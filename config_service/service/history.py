@@ -122,6 +122,7 @@ async def restore_version(uowf: UnitOfWorkFactory, workspace_id: str, number: in
                                      f"restore of v{number}")
         bump_revision(ws, author)
         ws.base_version = number
+        await uow.repo.mark_draft_synced(ws.id, number)
         await uow.repo.save_workspace(ws)
         await audit.record(uow.repo, ws.id, "draft.restore", f"v{number}",
                            {"backup_id": backup, "draft_revision": ws.draft_revision},

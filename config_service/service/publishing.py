@@ -100,6 +100,7 @@ async def publish(uowf: UnitOfWorkFactory, announcer: Announcer, req: PublishReq
             version = await _rollback(uow, ws, req)
         else:
             version = await _publish_draft(uow, ws, req)
+        await uow.repo.mark_draft_synced(ws.id, version.number)  # the Draft equals it now
         await uow.commit()
     announcer.poke()
     return version

@@ -13,7 +13,7 @@ from config_service.domain.run_diff import CaseChange, diff_runs
 from config_service.domain.testcases import CaseOutcome, RunTarget, TestRun
 from config_service.domain.testrun_checks import check_run
 from config_service.service import paging
-from config_service.service.common import manifest_hash, now, version_or_404, workspace
+from config_service.service.common import now, version_or_404, workspace
 from config_service.service.ports import Repository, UnitOfWorkFactory
 
 
@@ -40,7 +40,7 @@ async def _check_target(repo: Repository, ws: Workspace, target: RunTarget) -> N
             raise invalid("test_run.draft_revision", f"the Draft is at revision "
                           f"{ws.draft_revision}", "BAD_REVISION")
         if target.draft_revision == ws.draft_revision and target.content_hash != \
-                manifest_hash(await repo.draft_manifest(ws.id)):
+                (await repo.draft_digest(ws.id))[1]:
             raise invalid("test_run.content_hash", "is not the hash of the Draft at that "
                           "revision", "HASH_MISMATCH")
         return

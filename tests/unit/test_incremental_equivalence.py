@@ -1,17 +1,18 @@
 """Issue 11: publish, ValidateDraft and DiffDraft read only the change from Production
 (service/draft_delta.py). On random edits (new and changed entities, references to what is
-not there, deletions of what others use, channels, publishes moving Production) the
-incremental answers must equal the whole-Draft ones: validate_draft and diff_specs of every
-spec on both sides."""
+not there, deletions of what others use, channels, publishes moving Production, restores
+and rollbacks) the incremental answers must equal the whole-Draft ones: validate_draft and
+diff_specs of every spec on both sides."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 
 import pytest
 
 from agentconfig.diff import ChannelBinding, diff_specs
-from agentconfig.errors import DraftInvalid
+from agentconfig.errors import DraftInvalid, NothingToPublish
 from agentconfig.v1 import entities_pb2 as pb
 from config_service.adapters.sql.uow import SqlUnitOfWorkFactory
 from config_service.domain.model import Key
@@ -60,8 +61,27 @@ async def _whole(uowf: SqlUnitOfWorkFactory, ws: str) -> tuple[list[object], lis
     return list(validate_draft(draft, bound)), list(diff_specs(prod, draft, bindings))
 
 
+async def _jump(uowf: SqlUnitOfWorkFactory, ws: str, rng: random.Random,
+                present: set[Key]) -> None:
+    """Restore an earlier version into the Draft, or roll Production back to one."""
+    draft, _ = await drafts.get_draft(uowf, ws)
+    number = rng.randint(1, draft.latest_version)
+    if rng.random() < 0.5:
+        await history.restore_version(uowf, ws, number, draft.draft_revision, "ann")
+    else:
+        with contextlib.suppress(NothingToPublish, DraftInvalid):
+            await publishing.publish(uowf, RecordingAnnouncer(), publishing.PublishRequest(
+                ws, "back", "ann", "", restore_version=number))
+    async with uowf(read_only=True) as uow:
+        present.clear()
+        present.update(await uow.repo.draft_manifest(ws))
+
+
 async def _edit(uowf: SqlUnitOfWorkFactory, ws: str, rng: random.Random,
                 present: set[Key]) -> None:
+    draft, _ = await drafts.get_draft(uowf, ws)
+    if draft.latest_version and rng.random() < 0.1:
+        return await _jump(uowf, ws, rng, present)
     kind = rng.choice(list(POOL))
     key = (kind, rng.choice(POOL[kind]))
     if key in present and rng.random() < 0.3:

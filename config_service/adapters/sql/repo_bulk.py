@@ -62,9 +62,17 @@ class BulkStore(SqlBase):
             index_elements=["workspace_id", "kind", "entity_id"],
             set_={k: stmt.excluded[k] for k in ("content_hash", "etag", "updated_at",
                                                   "updated_by")}), values)
+        await self._mark_dirty(workspace_id, [e.key for e in entities])
+
+    async def _mark_dirty(self, workspace_id: str, keys: Collection[Key]) -> None:
+        """Every Draft write names its key here (see mark_draft_synced)."""
+        if keys:
+            await self._conn.execute(self._insert(t.draft_dirty).on_conflict_do_nothing(), [
+                {"workspace_id": workspace_id, "kind": k, "entity_id": i} for k, i in keys])
 
     async def delete_draft_entities(self, workspace_id: str, keys: Collection[Key]) -> None:
         d = t.draft_entities
+        await self._mark_dirty(workspace_id, keys)
         for batch in _batches(sorted(keys)):
             await self._conn.execute(delete(d).where(
                 d.c.workspace_id == workspace_id,

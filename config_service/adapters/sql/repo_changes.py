@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, tuple_
+from sqlalchemy import and_, delete, func, or_, select, text, tuple_
 
 from agentconfig.canonical import snapshot_hash
 from config_service.adapters.sql import tables as t
@@ -45,6 +45,30 @@ def live_at(version: int) -> Any:
 
 class ChangeStore(SqlBase):
     async def draft_changes(self, workspace_id: str, version: int) -> list[EntityChange]:
+        synced = (await self._conn.execute(select(t.draft_sync.c.version).where(
+            t.draft_sync.c.workspace_id == workspace_id))).scalar_one_or_none()
+        stmt = self._dirty_changes(workspace_id, version) if synced == version \
+            else self._all_changes(workspace_id, version)
+        rows = (await self._conn.execute(stmt)).all()
+        return sorted(EntityChange(r[0], r[1], r[2], r[3], r[4] or "") for r in rows)
+
+    @staticmethod
+    def _dirty_changes(workspace_id: str, version: int) -> Any:
+        """Only the keys written since the Draft equalled ``version``."""
+        k, de, ve = t.draft_dirty, t.draft_entities, t.version_entities
+        joined = (k.outerjoin(de, and_(de.c.workspace_id == k.c.workspace_id,
+                                       de.c.kind == k.c.kind, de.c.entity_id == k.c.entity_id))
+                  .outerjoin(ve, and_(ve.c.workspace_id == k.c.workspace_id,
+                                      ve.c.kind == k.c.kind, ve.c.entity_id == k.c.entity_id,
+                                      live_at(version))))
+        return (select(k.c.kind, k.c.entity_id, ve.c.content_hash, de.c.content_hash,
+                       de.c.updated_by).select_from(joined)
+                .where(k.c.workspace_id == workspace_id,
+                       de.c.content_hash.is_distinct_from(ve.c.content_hash)))
+
+    @staticmethod
+    def _all_changes(workspace_id: str, version: int) -> Any:
+        """Every key of either side, compared by the database (a full outer join)."""
         de, ve = t.draft_entities, t.version_entities
         d = select(de.c.kind, de.c.entity_id, de.c.content_hash, de.c.updated_by).where(
             de.c.workspace_id == workspace_id).subquery("d")
@@ -52,16 +76,18 @@ class ChangeStore(SqlBase):
             ve.c.workspace_id == workspace_id, live_at(version)).subquery("v")
         joined = d.join(v, and_(d.c.kind == v.c.kind, d.c.entity_id == v.c.entity_id),
                         full=True)
-        stmt = (select(func.coalesce(d.c.kind, v.c.kind).label("kind"),
-                       func.coalesce(d.c.entity_id, v.c.entity_id).label("entity_id"),
-                       v.c.content_hash.label("old"), d.c.content_hash.label("new"),
-                       func.coalesce(d.c.updated_by, "").label("updated_by"))
+        return (select(func.coalesce(d.c.kind, v.c.kind), func.coalesce(d.c.entity_id,
+                                                                         v.c.entity_id),
+                       v.c.content_hash, d.c.content_hash, d.c.updated_by)
                 .select_from(joined)
-                .where(or_(d.c.content_hash.is_(None), v.c.content_hash.is_(None),
-                           d.c.content_hash != v.c.content_hash)))
-        rows = await self._rows(stmt)
-        return sorted(EntityChange(r["kind"], r["entity_id"], r["old"], r["new"],
-                                   r["updated_by"]) for r in rows)
+                .where(d.c.content_hash.is_distinct_from(v.c.content_hash)))
+
+    async def mark_draft_synced(self, workspace_id: str, version: int) -> None:
+        k, sync = t.draft_dirty, t.draft_sync
+        await self._conn.execute(delete(k).where(k.c.workspace_id == workspace_id))
+        stmt = self._insert(sync).values(workspace_id=workspace_id, version=version)
+        await self._conn.execute(stmt.on_conflict_do_update(
+            index_elements=["workspace_id"], set_={"version": stmt.excluded.version}))
 
     async def draft_digest(self, workspace_id: str) -> tuple[int, str]:
         if self._dialect == "postgresql":

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.engine import RowMapping
 
 from config_service.adapters.sql import tables as t
@@ -109,9 +109,7 @@ class DraftStore(BulkStore):
         await self.put_draft_entities(workspace_id, [entity])
 
     async def delete_draft_entity(self, workspace_id: str, key: Key) -> None:
-        d = t.draft_entities
-        await self._conn.execute(delete(d).where(d.c.workspace_id == workspace_id,
-                                                 d.c.kind == key[0], d.c.entity_id == key[1]))
+        await self.delete_draft_entities(workspace_id, [key])
 
     async def count_draft_entities(self, workspace_id: str) -> int:
         d = t.draft_entities

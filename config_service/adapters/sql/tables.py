@@ -74,6 +74,20 @@ draft_entities = Table(
     Column("updated_by", String(200), nullable=False),
 )
 
+# the Draft equals version draft_sync.version except at draft_dirty's keys (migration 0007)
+draft_sync = Table(
+    "draft_sync", metadata,
+    Column("workspace_id", ID, primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+draft_dirty = Table(
+    "draft_dirty", metadata,
+    Column("workspace_id", ID, primary_key=True),
+    Column("kind", KIND_C, primary_key=True),
+    Column("entity_id", ID_C, primary_key=True),
+)
+
 versions = Table(
     "versions", metadata,
     Column("workspace_id", ID, primary_key=True),

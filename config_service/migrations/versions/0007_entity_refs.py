@@ -2,7 +2,8 @@
 content-addressed body, written with the body and never changed, so "who refers to X" is an
 index lookup instead of reading every spec of the workspace. Incremental validation (what a
 removal leaves dangling) and the diff's affected agents and squads read it. And the Draft's
-and versions' keys sort by code point (see _byte_order).
+and versions' keys sort by code point (see _byte_order), and the Draft's difference from a
+version is tracked by key (see _sync_tables).
 
 Revision ID: 0007
 Revises: 0006
@@ -38,6 +39,26 @@ def upgrade() -> None:
     op.create_index("ix_entity_refs_target", "entity_refs", ["ref_kind", "ref_id"])
     _backfill(op.get_bind(), refs)
     _byte_order("C")
+    _sync_tables()
+
+
+def _sync_tables() -> None:
+    """The Draft equals version ``draft_sync.version`` except at the keys in
+    ``draft_dirty`` (every Draft write marks its key; a publish, rollback or restore that
+    leaves the Draft equal to a version clears them). No row: unknown, compare everything."""
+    key = sa.String(32).with_variant(sa.String(32, collation="C"), "postgresql")
+    entity = ID.with_variant(sa.String(64, collation="C"), "postgresql")
+    op.create_table(
+        "draft_sync",
+        sa.Column("workspace_id", ID, primary_key=True),
+        sa.Column("version", sa.Integer, nullable=False),
+    )
+    op.create_table(
+        "draft_dirty",
+        sa.Column("workspace_id", ID, primary_key=True),
+        sa.Column("kind", key, primary_key=True),
+        sa.Column("entity_id", entity, primary_key=True),
+    )
 
 
 def _byte_order(collation: str) -> None:
@@ -73,6 +94,8 @@ def rows_for(digest: str, kind: str, entity_id: str, spec: dict[str, object],
 
 
 def downgrade() -> None:
+    op.drop_table("draft_dirty")
+    op.drop_table("draft_sync")
     _byte_order("default")
     op.drop_index("ix_entity_refs_target", table_name="entity_refs")
     op.drop_table("entity_refs")
