@@ -5,18 +5,21 @@ bindings) over a small, documented conversation context:
 ``variables`` (map), ``message`` (string) and ``turn`` (int).
 
 Validation parses them at edit time so a Draft with a broken condition cannot be published;
-the runtime compiles each once per snapshot and evaluates on every request.
+the runtime compiles each once per snapshot (cached by source text) and evaluates on every
+request: the common shapes as Python closures (cel_subset.py), the rest with CEL.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import cel
+
+from agentconfig.cel_subset import compile_subset
 
 CONTEXT_VARIABLES = frozenset({"channel", "locale", "tags", "variables", "message", "turn"})
 MAX_CONDITION_LENGTH = 2000
@@ -36,11 +39,21 @@ class Condition:
     source: str
     program: Any
     variables: frozenset[str] = frozenset()  # the context variables it reads
+    # the same condition as a Python closure, for typed activations (cel_subset.py)
+    fast: Callable[[Mapping[str, Any]], Any] | None = None
 
     def evaluate(self, context: Mapping[str, Any] | Activation) -> bool:
         """True only for a boolean true; an evaluation error (missing key, wrong type) is
         false, so a condition over data a conversation lacks never fires by accident."""
-        bound = context.bound if isinstance(context, Activation) else dict(context)
+        if isinstance(context, Activation):
+            if context.typed and self.fast is not None:
+                try:
+                    return self.fast(context.context) is True
+                except LookupError:
+                    return False
+            bound = context.bound
+        else:
+            bound = dict(context)
         try:
             return self.program.execute(bound) is True
         except Exception:
@@ -48,13 +61,16 @@ class Condition:
 
 
 class Activation:
-    """One request's context, converted to CEL values once and shared by every condition
-    evaluated for that request (the conversion costs more than evaluating)."""
+    """One request's context, converted to CEL values once (and only if a condition needs
+    CEL) and shared by every condition evaluated for that request (the conversion costs
+    more than evaluating). ``typed``: every variable present with its declared type, as
+    full_context makes them, so conditions in the Python subset skip CEL."""
 
-    __slots__ = ("_bound", "context")
+    __slots__ = ("_bound", "context", "typed")
 
-    def __init__(self, context: Mapping[str, Any]) -> None:
+    def __init__(self, context: Mapping[str, Any], typed: bool = False) -> None:
         self.context = context
+        self.typed = typed
         self._bound: Any = None
 
     @property
@@ -84,7 +100,8 @@ def compile_condition(source: str) -> Condition:
             f"unknown variable(s) {', '.join(unknown)}; "
             f"the context has {', '.join(sorted(CONTEXT_VARIABLES))}"
         )
-    return Condition(source, program, frozenset(program.variables()) & CONTEXT_VARIABLES)
+    return Condition(source, program, frozenset(program.variables()) & CONTEXT_VARIABLES,
+                     compile_subset(source))
 
 
 def check_condition(source: str) -> str | None:

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from agentconfig.conditions import Activation
 from agentconfig.errors import NotFound, invalid
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from runtime_service.api.rpc_base import Ctx, RpcBase, check_conversation_id, required, ts
@@ -99,13 +100,14 @@ class ProductionRpcs(RpcBase):
         required(request.agent_id, "agent_id")
         if not (request.conversation_id or request.conversation_token):
             _, snapshot = await self._production(request.workspace_id)
-            agent = resolve_agent(snapshot, request.agent_id, context_dict(request.context))
+            agent = resolve_agent(snapshot, request.agent_id,
+                                  Activation(context_dict(request.context), typed=True))
             return rpb.ResolveAgentResponse(agent=agent, served_from=snapshot.served_from)
         conversation_id = _conversation_id(request.conversation_id, request.conversation_token)
         state, _ = await self._production(request.workspace_id)
         opened = await self._conversations.start_turn(state, conversation_id,
                                                 request.conversation_token)
-        context_values = context_dict(request.context)
+        context_values = Activation(context_dict(request.context), typed=True)
         opened, agent = _answered(state, opened, lambda snapshot: resolve_agent(
             snapshot, request.agent_id, context_values))
         after, token = self._conversations.end_turn(opened, agent.agent_id)

@@ -42,3 +42,21 @@ def context_key(ctx: rpb.ConversationContext, names: tuple[str, ...], channel_id
         else:
             out.append(getattr(ctx, name))
     return tuple(out)
+
+
+def context_values(ctx: rpb.ConversationContext, names: tuple[str, ...], channel_id: str = "",
+                   channel_type: str = "") -> dict[str, Any]:
+    """Only the variables ``names`` of context_dict's answer, each converted once: what a
+    request's conditions read, without building (or converting) the rest."""
+    out: dict[str, Any] = {}
+    for name in names:
+        if name == "channel":
+            out[name] = {"id": channel_id, "type": channel_type or ctx.channel_type}
+        elif name == "tags":
+            out[name] = list(ctx.tags)
+        elif name == "variables":
+            out[name] = (json_format.MessageToDict(ctx.variables)
+                         if ctx.HasField("variables") else {})
+        else:  # message, locale (strings) and turn (an int): as the proto holds them
+            out[name] = getattr(ctx, name)
+    return out

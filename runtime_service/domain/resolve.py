@@ -1,21 +1,23 @@
 """Resolution against a snapshot: which agent answers (squad hand-off rules) and with which
 effective instructions (conditional prompts, highest priority first). Pure and fast: it
-runs on every gateway request. Conditions share one CEL activation per request, and
-channel answers are memoised per snapshot by the context values the conditions read."""
+runs on every gateway request. Conditions share one activation per request, channel
+answers are memoised per snapshot by the context values the conditions read, and
+responses by what the conditions decided."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from agentconfig.conditions import Activation
 from agentconfig.errors import FailedPrecondition, NotFound
 from agentconfig.v1 import runtime_service_pb2 as rpb
-from runtime_service.domain.context import context_dict, context_key
+from runtime_service.domain.context import context_key, context_values
 from runtime_service.domain.snapshot import PreparedAgent, PreparedSquad, ServingSnapshot
 
 MAX_MEMO = 2048
 MAX_MEMO_KEY_CHARS = 1024  # long messages or variables are evaluated, not remembered
+_OUTCOME = "outcome"  # first item of the memo's outcome keys (context keys begin with a kind)
 
 
 def where(snapshot: ServingSnapshot) -> str:
@@ -56,34 +58,45 @@ def resolve_agent(snapshot: ServingSnapshot, agent_id: str,
     return build_agent(prepared, matched_prompts(prepared, activation))
 
 
-def pick_squad_agent(squad: PreparedSquad, activation: Activation, current: str = "",
-                     ) -> rpb.SquadTrace:
-    """The first rule (in order) that applies to the answering member and whose condition
-    holds hands over; otherwise the current member (the entry agent at the start) answers."""
+def _pick(squad: PreparedSquad, activation: Activation, current: str = "") -> tuple[int, str]:
     speaker = current if current in squad.members else squad.entry_agent_id
     for rule in squad.rules:
         if rule.from_agent_id and rule.from_agent_id != speaker:
             continue
         if rule.condition is not None and rule.condition.evaluate(activation):
-            return rpb.SquadTrace(squad_id=squad.squad_id, entry_agent_id=squad.entry_agent_id,
-                                  handoff_rule_index=rule.index,
-                                  answering_agent_id=rule.to_agent_id)
+            return rule.index, rule.to_agent_id
+    return -1, speaker
+
+
+def _trace(squad: PreparedSquad, picked: tuple[int, str]) -> rpb.SquadTrace:
     return rpb.SquadTrace(squad_id=squad.squad_id, entry_agent_id=squad.entry_agent_id,
-                          handoff_rule_index=-1, answering_agent_id=speaker)
+                          handoff_rule_index=picked[0], answering_agent_id=picked[1])
 
 
-def _squad(snapshot: ServingSnapshot, target_id: str, activation: Activation,
-           current_agent_id: str = "") -> tuple[PreparedAgent, rpb.SquadTrace]:
+def pick_squad_agent(squad: PreparedSquad, activation: Activation, current: str = "",
+                     ) -> rpb.SquadTrace:
+    """The first rule (in order) that applies to the answering member and whose condition
+    holds hands over; otherwise the current member (the entry agent at the start) answers."""
+    return _trace(squad, _pick(squad, activation, current))
+
+
+def _squad_member(snapshot: ServingSnapshot, target_id: str, activation: Activation,
+                  current_agent_id: str = "") -> tuple[PreparedSquad, tuple[int, str]]:
     squad = snapshot.squads.get(target_id)
     if squad is None:
         raise NotFound(f"squad {target_id!r} is not in {where(snapshot)}",
                        reason="SQUAD_NOT_FOUND")
-    trace = pick_squad_agent(squad, activation, current_agent_id)
-    if trace.answering_agent_id not in snapshot.agents:
+    picked = _pick(squad, activation, current_agent_id)
+    if picked[1] not in snapshot.agents:
         raise FailedPrecondition(f"squad {target_id!r} hands over to agent "
-                                 f"{trace.answering_agent_id!r}, which is missing",
-                                 reason="AGENT_MISSING")
-    return snapshot.agents[trace.answering_agent_id], trace
+                                 f"{picked[1]!r}, which is missing", reason="AGENT_MISSING")
+    return squad, picked
+
+
+def _squad(snapshot: ServingSnapshot, target_id: str, activation: Activation,
+           current_agent_id: str = "") -> tuple[PreparedAgent, rpb.SquadTrace]:
+    squad, picked = _squad_member(snapshot, target_id, activation, current_agent_id)
+    return snapshot.agents[picked[1]], _trace(squad, picked)
 
 
 def resolve_target(snapshot: ServingSnapshot, kind: str, target_id: str,
@@ -99,9 +112,47 @@ def resolve_target(snapshot: ServingSnapshot, kind: str, target_id: str,
     return build_agent(prepared, matched_prompts(prepared, activation)), trace
 
 
-def _chars(key: tuple[object, ...]) -> int:
-    return sum(len(v) if isinstance(v, str | bytes) else _chars(v) if isinstance(v, tuple)
-               else 8 for v in key)
+def _chars(values: tuple[object, ...]) -> int:
+    """About the size of a memo key's context values (strings, bytes, tuples of strings)."""
+    total = 0
+    for value in values:
+        if isinstance(value, str | bytes):
+            total += len(value)
+        elif isinstance(value, tuple):
+            total += sum(map(len, value))
+        else:
+            total += 8
+    return total
+
+
+class _Outcome(NamedTuple):
+    """What the conditions decided; a key of the snapshot's memo beside the context keys."""
+
+    tag: str  # _OUTCOME: no context key begins so (they begin with a kind)
+    target_id: str
+    answering: str
+    handoff: int | None  # the squad's hand-off rule (-1: none); None: an agent target
+    matched: tuple[int, ...]
+
+
+def _outcome(snapshot: ServingSnapshot, kind: str, target_id: str,
+             activation: Activation, current_agent_id: str) -> _Outcome:
+    """Many contexts share one outcome, and so one prebuilt response."""
+    if kind == "agent":
+        prepared = _agent(snapshot, target_id)
+        return _Outcome(_OUTCOME, target_id, prepared.agent_id, None,
+                        matched_prompts(prepared, activation))
+    _, (index, answering) = _squad_member(snapshot, target_id, activation, current_agent_id)
+    return _Outcome(_OUTCOME, target_id, answering, index,
+                    matched_prompts(snapshot.agents[answering], activation))
+
+
+def _response(snapshot: ServingSnapshot, outcome: _Outcome) -> rpb.ResolveChannelResponse:
+    trace = None if outcome.handoff is None else _trace(
+        snapshot.squads[outcome.target_id], (outcome.handoff, outcome.answering))
+    return rpb.ResolveChannelResponse(
+        agent=build_agent(snapshot.agents[outcome.answering], outcome.matched),
+        served_from=snapshot.served_from, squad=trace)
 
 
 def channel_answer(snapshot: ServingSnapshot, kind: str, target_id: str,
@@ -109,26 +160,24 @@ def channel_answer(snapshot: ServingSnapshot, kind: str, target_id: str,
                    current_agent_id: str = "") -> rpb.ResolveChannelResponse:
     """The full response for a channel. Conditions read only a few context variables, so
     the answer is memoised per snapshot by their values: a context seen before (same tags,
-    locale, channel, ...) costs a lookup; a new one evaluates the conditions once. The
-    returned message is shared: callers must not modify it."""
+    locale, channel, ...) costs a lookup. A new one converts only those variables,
+    evaluates the conditions (most in Python: agentconfig/cel_subset.py) and reuses the
+    response prebuilt for the same outcome. The returned message is shared: callers must
+    not modify it."""
     names = snapshot.condition_variables
-    key = (kind, target_id, current_agent_id,
-           *context_key(request, names, channel_id, channel_type))
-    cached = snapshot.memo.get(key)
+    values = context_key(request, names, channel_id, channel_type)
+    key = (kind, target_id, current_agent_id, *values)
+    memo = snapshot.memo
+    cached = memo.get(key)
     if cached is not None:
         return cached
-    context = context_dict(request, channel_id, channel_type)
-    activation = Activation({n: context[n] for n in names})
-    trace: rpb.SquadTrace | None = None
-    if kind == "agent":
-        prepared = _agent(snapshot, target_id)
-    else:
-        prepared, trace = _squad(snapshot, target_id, activation, current_agent_id)
-    answer = rpb.ResolveChannelResponse(
-        agent=build_agent(prepared, matched_prompts(prepared, activation)),
-        served_from=snapshot.served_from, squad=trace)
-    if _chars(key) <= MAX_MEMO_KEY_CHARS:
-        if len(snapshot.memo) >= MAX_MEMO:
-            snapshot.memo.clear()
-        snapshot.memo[key] = answer
+    activation = Activation(context_values(request, names, channel_id, channel_type),
+                            typed=True)
+    outcome = _outcome(snapshot, kind, target_id, activation, current_agent_id)
+    answer = memo.get(outcome) or _response(snapshot, outcome)
+    if len(memo) >= MAX_MEMO:
+        memo.clear()
+    memo[outcome] = answer
+    if _chars(values) <= MAX_MEMO_KEY_CHARS:
+        memo[key] = answer
     return answer

@@ -130,5 +130,8 @@ def test_channel_answers_are_memoised_by_what_conditions_read() -> None:
     other = answer(tags=["vip"], message="an invoice")
     assert (first.agent.agent_id, other.agent.agent_id) == ("support", "billing")
     assert first.agent.matched_conditional_prompt_ids == ["vip"]
-    assert answer(tags=["vip", "x"], message="hi") is not first
-    assert answer(message="x" * 5000) is not answer(message="x" * 5000)  # not remembered
+    remembered = len(serving.memo)
+    assert answer(tags=["vip", "x"], message="hi") is first  # new context, same outcome
+    assert len(serving.memo) == remembered + 1
+    assert answer(message="x" * 5000) is answer(message="x" * 5000)  # one outcome ...
+    assert len(serving.memo) == remembered + 2  # ... and the long context not remembered
