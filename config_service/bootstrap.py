@@ -4,6 +4,7 @@ servicer. Tests and the embedded mode call it with their own settings."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -23,6 +24,7 @@ from config_service.api.authz import Authenticator, AuthInterceptor, PeerInterce
 from config_service.api.servicer import ConfigServicer
 from config_service.service.ports import RolloutReader
 from config_service.service.rollout_controller import RolloutController
+from config_service.service.schedule_runner import ScheduleRunner
 from config_service.settings import ConfigServiceSettings
 
 
@@ -36,6 +38,7 @@ class ConfigApp:
     servicer: ConfigServicer
     hooks: list[BeforeCall]
     controller: RolloutController
+    schedules: ScheduleRunner
 
     async def start(self) -> None:
         if self.settings.migrate_on_start:
@@ -43,8 +46,10 @@ class ConfigApp:
         self.relay.start()
         self.relay.poke()  # deliver whatever an earlier process left pending
         self.controller.start()
+        self.schedules.start()
 
     async def stop(self) -> None:
+        await self.schedules.stop()
         await self.controller.stop()
         await self.relay.stop()
         await self.engine.dispose()
@@ -69,4 +74,7 @@ def bootstrap(settings: ConfigServiceSettings, bus: InProcessBus | None = None) 
         AuthInterceptor(Authenticator(uowf, settings.operator_key, settings.service_key))
         if settings.auth_required else PeerInterceptor()]
     controller = RolloutController(uowf, relay, settings.rollout_tick_seconds)
-    return ConfigApp(settings, engine, uowf, publisher, relay, servicer, hooks, controller)
+    runner = ScheduleRunner(uowf, relay, settings.schedule_tick_seconds,
+                            timedelta(seconds=settings.schedule_grace_seconds))
+    return ConfigApp(settings, engine, uowf, publisher, relay, servicer, hooks, controller,
+                     runner)

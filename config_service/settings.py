@@ -17,6 +17,11 @@ class ConfigServiceSettings(BaseSettings):
     outbox_retention_seconds: float = 7 * 24 * 3600.0
     # How often the rollout controller steps scheduled rollouts and checks guards; 0: off.
     rollout_tick_seconds: float = 5.0
+    # How often due scheduled publishes are looked for; 0: off (none runs in this process).
+    schedule_tick_seconds: float = 1.0
+    # A schedule not run within this long after its time (every instance was down) is
+    # marked missed instead of publishing late.
+    schedule_grace_seconds: float = 3600.0
     shutdown_grace_seconds: float = 5.0
     migrate_on_start: bool = True
     max_message_bytes: int = 4 * 1024 * 1024

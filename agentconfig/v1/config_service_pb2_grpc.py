@@ -5,6 +5,7 @@ import warnings
 
 from agentconfig.v1 import config_service_pb2 as agentconfig_dot_v1_dot_config__service__pb2
 from agentconfig.v1 import rollouts_pb2 as agentconfig_dot_v1_dot_rollouts__pb2
+from agentconfig.v1 import schedules_pb2 as agentconfig_dot_v1_dot_schedules__pb2
 from agentconfig.v1 import testing_pb2 as agentconfig_dot_v1_dot_testing__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -198,6 +199,21 @@ class ConfigServiceStub:
                 '/agentconfig.v1.ConfigService/ReportOutcomeCounts',
                 request_serializer=agentconfig_dot_v1_dot_rollouts__pb2.ReportOutcomeCountsRequest.SerializeToString,
                 response_deserializer=agentconfig_dot_v1_dot_rollouts__pb2.ReportOutcomeCountsResponse.FromString,
+                _registered_method=True)
+        self.SchedulePublish = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/SchedulePublish',
+                request_serializer=agentconfig_dot_v1_dot_schedules__pb2.SchedulePublishRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_schedules__pb2.SchedulePublishResponse.FromString,
+                _registered_method=True)
+        self.ListSchedules = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/ListSchedules',
+                request_serializer=agentconfig_dot_v1_dot_schedules__pb2.ListSchedulesRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_schedules__pb2.ListSchedulesResponse.FromString,
+                _registered_method=True)
+        self.CancelSchedule = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/CancelSchedule',
+                request_serializer=agentconfig_dot_v1_dot_schedules__pb2.CancelScheduleRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_schedules__pb2.CancelScheduleResponse.FromString,
                 _registered_method=True)
         self.CreateApiKey = channel.unary_unary(
                 '/agentconfig.v1.ConfigService/CreateApiKey',
@@ -422,9 +438,8 @@ class ConfigServiceServicer:
     def GetVersionChanges(self, request, context):
         """The change from one version of a workspace to a later one: what a runtime replica that
         serves `from_version` needs to build `to_version` (a delta reload). Refused with
-        FAILED_PRECONDITION (reason DELTA_TOO_LARGE) when more entities changed than a delta
-        carries, and NOT_FOUND when either version does not exist: the caller then loads the
-        whole version (GetVersion).
+        OUT_OF_RANGE (reason DELTA_TOO_LARGE) when the change is too large to be worth it, and
+        NOT_FOUND when either version does not exist: the caller then loads the whole version.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -505,6 +520,26 @@ class ConfigServiceServicer:
     def ReportOutcomeCounts(self, request, context):
         """For the runtime's service credential only.
         """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SchedulePublish(self, request, context):
+        """Scheduled publishes (see schedules.proto): the reviewed content frozen now, published
+        at run_time exactly once across config-service instances.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSchedules(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelSchedule(self, request, context):
+        """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -793,6 +828,21 @@ def add_ConfigServiceServicer_to_server(servicer, server):
                     servicer.ReportOutcomeCounts,
                     request_deserializer=agentconfig_dot_v1_dot_rollouts__pb2.ReportOutcomeCountsRequest.FromString,
                     response_serializer=agentconfig_dot_v1_dot_rollouts__pb2.ReportOutcomeCountsResponse.SerializeToString,
+            ),
+            'SchedulePublish': grpc.unary_unary_rpc_method_handler(
+                    servicer.SchedulePublish,
+                    request_deserializer=agentconfig_dot_v1_dot_schedules__pb2.SchedulePublishRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_schedules__pb2.SchedulePublishResponse.SerializeToString,
+            ),
+            'ListSchedules': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSchedules,
+                    request_deserializer=agentconfig_dot_v1_dot_schedules__pb2.ListSchedulesRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_schedules__pb2.ListSchedulesResponse.SerializeToString,
+            ),
+            'CancelSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelSchedule,
+                    request_deserializer=agentconfig_dot_v1_dot_schedules__pb2.CancelScheduleRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_schedules__pb2.CancelScheduleResponse.SerializeToString,
             ),
             'CreateApiKey': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateApiKey,
@@ -1757,6 +1807,87 @@ class ConfigService:
             '/agentconfig.v1.ConfigService/ReportOutcomeCounts',
             agentconfig_dot_v1_dot_rollouts__pb2.ReportOutcomeCountsRequest.SerializeToString,
             agentconfig_dot_v1_dot_rollouts__pb2.ReportOutcomeCountsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SchedulePublish(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/SchedulePublish',
+            agentconfig_dot_v1_dot_schedules__pb2.SchedulePublishRequest.SerializeToString,
+            agentconfig_dot_v1_dot_schedules__pb2.SchedulePublishResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSchedules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/ListSchedules',
+            agentconfig_dot_v1_dot_schedules__pb2.ListSchedulesRequest.SerializeToString,
+            agentconfig_dot_v1_dot_schedules__pb2.ListSchedulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/CancelSchedule',
+            agentconfig_dot_v1_dot_schedules__pb2.CancelScheduleRequest.SerializeToString,
+            agentconfig_dot_v1_dot_schedules__pb2.CancelScheduleResponse.FromString,
             options,
             channel_credentials,
             insecure,

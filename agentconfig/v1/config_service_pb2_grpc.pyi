@@ -5,6 +5,7 @@ isort:skip_file
 
 from agentconfig.v1 import config_service_pb2 as _config_service_pb2
 from agentconfig.v1 import rollouts_pb2 as _rollouts_pb2
+from agentconfig.v1 import schedules_pb2 as _schedules_pb2
 from agentconfig.v1 import testing_pb2 as _testing_pb2
 from collections import abc as _abc
 from grpc import aio as _aio
@@ -63,9 +64,8 @@ class ConfigServiceStub:
     GetVersionChanges: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.GetVersionChangesRequest, _config_service_pb2.GetVersionChangesResponse]
     """The change from one version of a workspace to a later one: what a runtime replica that
     serves `from_version` needs to build `to_version` (a delta reload). Refused with
-    FAILED_PRECONDITION (reason DELTA_TOO_LARGE) when more entities changed than a delta
-    carries, and NOT_FOUND when either version does not exist: the caller then loads the
-    whole version (GetVersion).
+    OUT_OF_RANGE (reason DELTA_TOO_LARGE) when the change is too large to be worth it, and
+    NOT_FOUND when either version does not exist: the caller then loads the whole version.
     """
     RestoreVersion: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.RestoreVersionRequest, _config_service_pb2.RestoreVersionResponse]
     """"Edit this version": replaces the Draft with a version's content."""
@@ -87,6 +87,12 @@ class ConfigServiceStub:
     AbortRollout: _grpc.UnaryUnaryMultiCallable[_rollouts_pb2.AbortRolloutRequest, _rollouts_pb2.AbortRolloutResponse]
     ReportOutcomeCounts: _grpc.UnaryUnaryMultiCallable[_rollouts_pb2.ReportOutcomeCountsRequest, _rollouts_pb2.ReportOutcomeCountsResponse]
     """For the runtime's service credential only."""
+    SchedulePublish: _grpc.UnaryUnaryMultiCallable[_schedules_pb2.SchedulePublishRequest, _schedules_pb2.SchedulePublishResponse]
+    """Scheduled publishes (see schedules.proto): the reviewed content frozen now, published
+    at run_time exactly once across config-service instances.
+    """
+    ListSchedules: _grpc.UnaryUnaryMultiCallable[_schedules_pb2.ListSchedulesRequest, _schedules_pb2.ListSchedulesResponse]
+    CancelSchedule: _grpc.UnaryUnaryMultiCallable[_schedules_pb2.CancelScheduleRequest, _schedules_pb2.CancelScheduleResponse]
     CreateApiKey: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.CreateApiKeyRequest, _config_service_pb2.CreateApiKeyResponse]
     """API keys (admin; the operator key may create a workspace's first admin key). The secret
     is returned once, by CreateApiKey, and only its hash is stored.
@@ -150,9 +156,8 @@ class ConfigServiceAsyncStub(ConfigServiceStub):
     GetVersionChanges: _aio.UnaryUnaryMultiCallable[_config_service_pb2.GetVersionChangesRequest, _config_service_pb2.GetVersionChangesResponse]  # type: ignore[assignment]
     """The change from one version of a workspace to a later one: what a runtime replica that
     serves `from_version` needs to build `to_version` (a delta reload). Refused with
-    FAILED_PRECONDITION (reason DELTA_TOO_LARGE) when more entities changed than a delta
-    carries, and NOT_FOUND when either version does not exist: the caller then loads the
-    whole version (GetVersion).
+    OUT_OF_RANGE (reason DELTA_TOO_LARGE) when the change is too large to be worth it, and
+    NOT_FOUND when either version does not exist: the caller then loads the whole version.
     """
     RestoreVersion: _aio.UnaryUnaryMultiCallable[_config_service_pb2.RestoreVersionRequest, _config_service_pb2.RestoreVersionResponse]  # type: ignore[assignment]
     """"Edit this version": replaces the Draft with a version's content."""
@@ -174,6 +179,12 @@ class ConfigServiceAsyncStub(ConfigServiceStub):
     AbortRollout: _aio.UnaryUnaryMultiCallable[_rollouts_pb2.AbortRolloutRequest, _rollouts_pb2.AbortRolloutResponse]  # type: ignore[assignment]
     ReportOutcomeCounts: _aio.UnaryUnaryMultiCallable[_rollouts_pb2.ReportOutcomeCountsRequest, _rollouts_pb2.ReportOutcomeCountsResponse]  # type: ignore[assignment]
     """For the runtime's service credential only."""
+    SchedulePublish: _aio.UnaryUnaryMultiCallable[_schedules_pb2.SchedulePublishRequest, _schedules_pb2.SchedulePublishResponse]  # type: ignore[assignment]
+    """Scheduled publishes (see schedules.proto): the reviewed content frozen now, published
+    at run_time exactly once across config-service instances.
+    """
+    ListSchedules: _aio.UnaryUnaryMultiCallable[_schedules_pb2.ListSchedulesRequest, _schedules_pb2.ListSchedulesResponse]  # type: ignore[assignment]
+    CancelSchedule: _aio.UnaryUnaryMultiCallable[_schedules_pb2.CancelScheduleRequest, _schedules_pb2.CancelScheduleResponse]  # type: ignore[assignment]
     CreateApiKey: _aio.UnaryUnaryMultiCallable[_config_service_pb2.CreateApiKeyRequest, _config_service_pb2.CreateApiKeyResponse]  # type: ignore[assignment]
     """API keys (admin; the operator key may create a workspace's first admin key). The secret
     is returned once, by CreateApiKey, and only its hash is stored.
@@ -354,9 +365,8 @@ class ConfigServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_config_service_pb2.GetVersionChangesResponse, _abc.Awaitable[_config_service_pb2.GetVersionChangesResponse]]:
         """The change from one version of a workspace to a later one: what a runtime replica that
         serves `from_version` needs to build `to_version` (a delta reload). Refused with
-        FAILED_PRECONDITION (reason DELTA_TOO_LARGE) when more entities changed than a delta
-        carries, and NOT_FOUND when either version does not exist: the caller then loads the
-        whole version (GetVersion).
+        OUT_OF_RANGE (reason DELTA_TOO_LARGE) when the change is too large to be worth it, and
+        NOT_FOUND when either version does not exist: the caller then loads the whole version.
         """
 
     @_abc_1.abstractmethod
@@ -450,6 +460,30 @@ class ConfigServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_rollouts_pb2.ReportOutcomeCountsResponse, _abc.Awaitable[_rollouts_pb2.ReportOutcomeCountsResponse]]:
         """For the runtime's service credential only."""
+
+    @_abc_1.abstractmethod
+    def SchedulePublish(
+        self,
+        request: _schedules_pb2.SchedulePublishRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_schedules_pb2.SchedulePublishResponse, _abc.Awaitable[_schedules_pb2.SchedulePublishResponse]]:
+        """Scheduled publishes (see schedules.proto): the reviewed content frozen now, published
+        at run_time exactly once across config-service instances.
+        """
+
+    @_abc_1.abstractmethod
+    def ListSchedules(
+        self,
+        request: _schedules_pb2.ListSchedulesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_schedules_pb2.ListSchedulesResponse, _abc.Awaitable[_schedules_pb2.ListSchedulesResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def CancelSchedule(
+        self,
+        request: _schedules_pb2.CancelScheduleRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_schedules_pb2.CancelScheduleResponse, _abc.Awaitable[_schedules_pb2.CancelScheduleResponse]]: ...
 
     @_abc_1.abstractmethod
     def CreateApiKey(

@@ -29,13 +29,14 @@ from config_service.domain.testcases import CaseResultRow, TestCase, TestRun
 from config_service.service.change_ports import ChangeReader, EntityChange
 from config_service.service.delta_ports import DeltaReader
 from config_service.service.rollout_ports import RolloutStore
+from config_service.service.schedule_ports import ScheduleStore
 
 Manifest = dict[Key, str]  # (kind, id) -> entity content hash
 
 
-class Repository(RolloutStore, ChangeReader, DeltaReader):
+class Repository(RolloutStore, ScheduleStore, ChangeReader, DeltaReader):
     """Every storage operation of the use cases (the staged-rollout part is declared in
-    rollout_ports.py)."""
+    rollout_ports.py, schedules in schedule_ports.py)."""
 
     # workspaces
     @abc.abstractmethod

@@ -66,7 +66,7 @@ class PublishRequest:
                                        **target)
 
 
-def _check_text(field: str, value: str, limit: int) -> None:
+def check_text(field: str, value: str, limit: int) -> None:
     if len(value) > limit:
         raise invalid(field, f"is longer than {limit} characters", "TOO_LONG")
     if "\x00" in value:  # Postgres text cannot hold it
@@ -75,8 +75,8 @@ def _check_text(field: str, value: str, limit: int) -> None:
 
 def _check(req: PublishRequest) -> None:
     check_author(req.author)
-    _check_text("message", req.message, L.MAX_MESSAGE)
-    _check_text("request_id", req.request_id, L.MAX_REQUEST_ID)
+    check_text("message", req.message, L.MAX_MESSAGE)
+    check_text("request_id", req.request_id, L.MAX_REQUEST_ID)
     if req.reviewed_revision is None:
         check_version_number(req.restore_version)
     elif req.reviewed_revision <= 0:
@@ -95,7 +95,7 @@ async def publish(uowf: UnitOfWorkFactory, announcer: Announcer, req: PublishReq
                 return idempotency.replay(earlier, req.request_id, req.rpc,
                                           req.fingerprint())
         if not req.stage_only:
-            await _rollout_gate(uow, ws, req)
+            await rollout_gate(uow, ws, req)
         if req.reviewed_revision is None:
             version = await _rollback(uow, ws, req)
         else:
@@ -117,20 +117,20 @@ async def _publish_draft(uow: UnitOfWork, ws: Workspace, req: PublishRequest) ->
             metadata={"current_revision": str(ws.draft_revision),
                       "reviewed_revision": str(req.reviewed_revision)})
     count, content_hash = await uow.repo.draft_digest(ws.id)
-    _refuse_empty(count)
+    refuse_empty(count)
     changes = await draft_delta.changes(uow.repo, ws)
     if not changes:
-        raise _unchanged(ws)
-    _refuse_invalid(await draft_delta.validate(uow.repo, ws, changes))
+        raise unchanged(ws)
+    refuse_invalid(await draft_delta.validate(uow.repo, ws, changes))
     await require_passing_tests(uow.repo, ws)  # the one-step rollback is not gated
-    _two_person_rule(ws, req, changes)
+    two_person_rule(ws, req, changes)
     restored_from = await _restored_from(uow, ws)
     origin = OriginType.RESTORED if restored_from else OriginType.DRAFT
     stored = changes if ws.latest_version == ws.production_version \
         else await uow.repo.draft_changes(ws.id, ws.latest_version)
-    return await _record(uow, ws, req, _version(ws, req, content_hash, origin, restored_from,
-                                                ws.draft_revision, count, len(changes)),
-                         stored)
+    return await record(uow, ws, req, new_version(ws, req, content_hash, origin, restored_from,
+                                                  ws.draft_revision, count, len(changes)),
+                        stored)
 
 
 async def _rollback(uow: UnitOfWork, ws: Workspace, req: PublishRequest) -> Version:
@@ -138,49 +138,49 @@ async def _rollback(uow: UnitOfWork, ws: Workspace, req: PublishRequest) -> Vers
     manifest = await uow.repo.version_manifest(ws.id, req.restore_version)
     previous = await production_manifest(uow.repo, ws)
     if manifest == previous:
-        raise _unchanged(ws)  # the Draft is left untouched
+        raise unchanged(ws)  # the Draft is left untouched
     draft = await uow.repo.draft_manifest(ws.id)
     if draft != manifest:
         await replace_draft(uow.repo, ws, draft, manifest, req.author,
                             f"rollback to v{req.restore_version}")
         bump_revision(ws, req.author)
-    _refuse_empty(len(manifest))
-    _refuse_invalid(validate_draft(await specs_of(uow.repo, manifest),
-                                   await uow.repo.list_channels(ws.id)))
+    refuse_empty(len(manifest))
+    refuse_invalid(validate_draft(await specs_of(uow.repo, manifest),
+                                  await uow.repo.list_channels(ws.id)))
     latest = await uow.repo.version_manifest(ws.id, ws.latest_version)
-    return await _record(uow, ws, req, _version(
+    return await record(uow, ws, req, new_version(
         ws, req, manifest_hash(manifest), OriginType.ROLLBACK, req.restore_version, 0,
         len(manifest), len(draft_delta.between(previous, manifest))),
         draft_delta.between(latest, manifest))
 
 
-def _unchanged(ws: Workspace) -> NothingToPublish:
+def unchanged(ws: Workspace) -> NothingToPublish:
     return NothingToPublish(
         f"nothing to publish: the content equals Production (v{ws.production_version})",
         metadata={"production_version": str(ws.production_version)})
 
 
-def _refuse_empty(count: int) -> None:
+def refuse_empty(count: int) -> None:
     if not count:
         raise NothingToPublish("the Draft is empty: add entities before publishing",
                                reason="DRAFT_EMPTY")
 
 
-def _refuse_invalid(violations: list[FieldViolation]) -> None:
+def refuse_invalid(violations: list[FieldViolation]) -> None:
     if violations:
         raise DraftInvalid(f"the Draft has {len(violations)} problem(s); fix them and "
                            f"publish again (first: {violations[0].field}: "
                            f"{violations[0].description})", violations=violations)
 
 
-def _version(ws: Workspace, req: PublishRequest, content_hash: str, origin: str,
+def new_version(ws: Workspace, req: PublishRequest, content_hash: str, origin: str,
              restored_from: int, draft_revision: int, count: int, changed: int) -> Version:
     return Version(ws.id, ws.latest_version + 1, content_hash, req.author, req.message, now(),
                    origin, restored_from, draft_revision, count, changed, req.request_id,
                    ws.production_version, req.fingerprint() if req.request_id else "")
 
 
-async def _record(uow: UnitOfWork, ws: Workspace, req: PublishRequest, version: Version,
+async def record(uow: UnitOfWork, ws: Workspace, req: PublishRequest, version: Version,
                   stored: Sequence[EntityChange]) -> Version:
     """Write the version (entity rows only for ``stored``, its change from the latest
     version), the outbox row and the audit event, and move Production."""
@@ -203,7 +203,7 @@ async def _record(uow: UnitOfWork, ws: Workspace, req: PublishRequest, version: 
     return version
 
 
-async def _rollout_gate(uow: UnitOfWork, ws: Workspace, req: PublishRequest) -> None:
+async def rollout_gate(uow: UnitOfWork, ws: Workspace, req: PublishRequest) -> None:
     """Production does not move under a staged rollout: its share would be measured against
     another baseline. Refused, unless the caller asks to end the rollout first (in this
     same transaction, so there is no moment without either)."""
@@ -220,7 +220,7 @@ async def _rollout_gate(uow: UnitOfWork, ws: Workspace, req: PublishRequest) -> 
     await rollouts.end(uow.repo, current, Phase.ABORTED, req.author, f"aborted by {cause}")
 
 
-def _two_person_rule(ws: Workspace, req: PublishRequest, changes: Sequence[EntityChange],
+def two_person_rule(ws: Workspace, req: PublishRequest, changes: Sequence[EntityChange],
                      ) -> None:
     """With the rule on, whoever last edited any part of what is published may not publish
     it: the Draft's last editor and each changed entity's last editor must differ from the

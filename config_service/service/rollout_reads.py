@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agentconfig.errors import NotFound, invalid
+from agentconfig.errors import invalid
 from agentconfig.rollout_guards import OutcomeCounts
 from config_service.domain.rollouts import Rollout
 from config_service.service import paging
 from config_service.service.common import workspace
 from config_service.service.ports import UnitOfWorkFactory
+from config_service.service.rollouts import rollout_not_found
 
 MAX_REPORTER = 200
 MAX_REPORTED_VERSIONS = 10
@@ -24,9 +25,7 @@ async def get(uowf: UnitOfWorkFactory, workspace_id: str, rollout_id: str = "",
         found = await (uow.repo.get_rollout(ws.id, rollout_id) if rollout_id
                        else uow.repo.latest_rollout(ws.id))
         if found is None:
-            raise NotFound(f"no rollout {rollout_id!r} in workspace {workspace_id!r}"
-                           if rollout_id else f"workspace {workspace_id!r} has had no rollout",
-                           reason="ROLLOUT_NOT_FOUND", metadata={"rollout_id": rollout_id})
+            raise rollout_not_found(ws.id, rollout_id)
         outcomes = await uow.repo.outcome_totals(ws.id, found.rollout_id)
     return found, outcomes
 
@@ -59,8 +58,7 @@ async def report_outcomes(uowf: UnitOfWorkFactory, workspace_id: str, rollout_id
     async with uowf() as uow:
         ws = await workspace(uow.repo, workspace_id)
         if not rollout_id or await uow.repo.get_rollout(ws.id, rollout_id) is None:
-            raise NotFound(f"no rollout {rollout_id!r} in workspace {workspace_id!r}",
-                           reason="ROLLOUT_NOT_FOUND", metadata={"rollout_id": rollout_id})
+            raise rollout_not_found(ws.id, rollout_id)
         for version, counts in outcomes:
             await uow.repo.put_outcomes(ws.id, rollout_id, reporter, version, counts)
         await uow.commit()

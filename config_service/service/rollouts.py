@@ -37,7 +37,7 @@ class StartRollout:
     author: str = ""
 
 
-def _check(req: StartRollout) -> None:
+def check_start(req: StartRollout) -> None:
     check_author(req.author)
     try:
         check_steps(req.steps)
@@ -59,6 +59,19 @@ def _check(req: StartRollout) -> None:
             raise invalid(f"guards[{i}]", str(exc), "BAD_GUARD") from exc
 
 
+def clip(given: str, limit: int = 64) -> str:
+    """A caller's id as an error may repeat it: an unbounded one would not fit the
+    response's metadata (gRPC refuses trailers past 8 KiB)."""
+    return given if len(given) <= limit else f"{given[:limit]}... ({len(given)} characters)"
+
+
+def rollout_not_found(workspace_id: str, rollout_id: str) -> NotFound:
+    shown = clip(rollout_id)
+    return NotFound(f"no rollout {shown!r} in workspace {workspace_id!r}" if rollout_id
+                    else f"workspace {workspace_id!r} has had no rollout",
+                    reason="ROLLOUT_NOT_FOUND", metadata={"rollout_id": shown})
+
+
 async def next_sequence(repo: Repository, workspace_id: str) -> int:
     latest = await repo.latest_rollout(workspace_id)
     return latest.sequence + 1 if latest else 1
@@ -70,29 +83,36 @@ async def active(repo: Repository, workspace_id: str) -> Rollout | None:
 
 
 async def start(uowf: UnitOfWorkFactory, announcer: Announcer, req: StartRollout) -> Rollout:
-    _check(req)
+    check_start(req)
     async with uowf() as uow:
         ws = await workspace(uow.repo, req.workspace_id, lock=True)
-        await _refuse_second(uow.repo, ws)
-        await version_or_404(uow.repo, ws, req.candidate_version, "candidate_version")
-        if req.candidate_version <= ws.production_version:
-            raise FailedPrecondition(
-                f"v{req.candidate_version} is not newer than Production "
-                f"(v{ws.production_version}): roll out a newer version, or roll back",
-                reason="CANDIDATE_NOT_NEWER",
-                metadata={"production_version": str(ws.production_version)})
-        await _check_channels(uow.repo, ws, req.channels)
-        at = now()
-        rollout = Rollout(ws.id, f"r-{secrets.token_hex(5)}",
-                          await next_sequence(uow.repo, ws.id), req.candidate_version,
-                          ws.production_version, req.steps, 0, req.every_seconds, at,
-                          req.channels, req.guards, at, audit.actor(req.author))
-        await uow.repo.add_rollout(rollout)
-        await announce(uow.repo, rollout, "rollout.start", req.author, {
-            "candidate_version": rollout.candidate_version, "steps": list(rollout.steps),
-            "channels": list(rollout.channels), "guards": list(rollout.guards)})
+        rollout = await begin(uow.repo, ws, req)
         await uow.commit()
     announcer.poke()
+    return rollout
+
+
+async def begin(repo: Repository, ws: Workspace, req: StartRollout) -> Rollout:
+    """Start one inside the caller's transaction (a scheduled publish starts its rollout in
+    the transaction that writes the version); the request is already checked."""
+    await _refuse_second(repo, ws)
+    await version_or_404(repo, ws, req.candidate_version, "candidate_version")
+    if req.candidate_version <= ws.production_version:
+        raise FailedPrecondition(
+            f"v{req.candidate_version} is not newer than Production "
+            f"(v{ws.production_version}): roll out a newer version, or roll back",
+            reason="CANDIDATE_NOT_NEWER",
+            metadata={"production_version": str(ws.production_version)})
+    await _check_channels(repo, ws, req.channels)
+    at = now()
+    rollout = Rollout(ws.id, f"r-{secrets.token_hex(5)}", await next_sequence(repo, ws.id),
+                      req.candidate_version, ws.production_version, req.steps, 0,
+                      req.every_seconds, at, req.channels, req.guards, at,
+                      audit.actor(req.author))
+    await repo.add_rollout(rollout)
+    await announce(repo, rollout, "rollout.start", req.author, {
+        "candidate_version": rollout.candidate_version, "steps": list(rollout.steps),
+        "channels": list(rollout.channels), "guards": list(rollout.guards)})
     return rollout
 
 
@@ -128,8 +148,7 @@ async def current_rollout(repo: Repository, ws: Workspace, rollout_id: str,
     """The active rollout named, as the caller last saw it."""
     found = await repo.get_rollout(ws.id, rollout_id) if rollout_id else None
     if found is None:
-        raise NotFound(f"rollout {rollout_id!r} not found in workspace {ws.id!r}",
-                       reason="ROLLOUT_NOT_FOUND", metadata={"rollout_id": rollout_id})
+        raise rollout_not_found(ws.id, rollout_id)
     if expected_sequence and expected_sequence != found.sequence:
         raise Conflict(f"rollout {rollout_id} moved on (sequence {found.sequence}, you saw "
                        f"{expected_sequence}): read it again", reason="STALE_SEQUENCE",

@@ -18,8 +18,9 @@ from agentconfig.conditions import Condition, ConditionError, compile_condition
 from agentconfig.kinds import entity_to_parts
 from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import runtime_service_pb2 as rpb
+from runtime_service.domain.manifest import Manifest
 
-Key = tuple[str, str]
+Key = tuple[str, str]  # the same as manifest.Key
 
 
 class SnapshotCorrupt(ValueError):
@@ -67,6 +68,7 @@ class ServingSnapshot:
     content_hash: str
     entities: Mapping[Key, pb.Entity]
     hashes: Mapping[Key, str]  # the manifest: key -> entity content hash
+    manifest: Manifest  # the same, kept ready for re-hashing after a delta
     agents: Mapping[str, PreparedAgent]
     squads: Mapping[str, PreparedSquad]
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -201,7 +203,8 @@ def build(snapshot: pb.Snapshot, expected_hash: str = "", *, production: bool = 
               if k == "agent"}
     squads = {i: prepare_squad(i, e.squad) for (k, i), e in entities.items() if k == "squad"}
     serving = ServingSnapshot(snapshot.workspace_id, snapshot.version, snapshot.draft_revision,
-                              snapshot.content_hash, entities, hashes, agents, squads,
+                              snapshot.content_hash, entities, hashes,
+                              Manifest.of(hashes, snapshot.content_hash), agents, squads,
                               production=production)
     serving.__dict__["proto"] = snapshot  # seeds the cached property: no second copy
     return serving

@@ -19,7 +19,6 @@ from runtime_service.domain.snapshot import (
     PreparedSquad,
     ServingSnapshot,
     SnapshotCorrupt,
-    check_hash,
     hashed,
     prepare_agent,
     prepare_squad,
@@ -49,6 +48,7 @@ def apply_delta(base: ServingSnapshot, delta: Delta, expected_hash: str = "",
                               f"{delta.workspace_id!r} does not apply to v{base.version}")
     entities, hashes = dict(base.entities), dict(base.hashes)
     touched = set(delta.removed)
+    changed: dict[Key, str] = {}
     for key in delta.removed:
         if entities.pop(key, None) is None or hashes.pop(key, None) is None:
             raise SnapshotCorrupt(f"delta removes {key[0]}/{key[1]}, which v{base.version} "
@@ -59,14 +59,21 @@ def apply_delta(base: ServingSnapshot, delta: Delta, expected_hash: str = "",
             raise SnapshotCorrupt(f"{key[0]}/{key[1]} hashes to {actual[:12]}, not "
                                   f"{claimed[:12]}")
         entities[key], hashes[key] = entity, actual
+        changed[key] = actual
         touched.add(key)
     if len(hashes) != delta.entity_count:
         raise SnapshotCorrupt(f"{len(hashes)} entities after the delta, not "
                               f"{delta.entity_count}")
-    check_hash(hashes, delta.content_hash, expected_hash)
+    if not delta.content_hash:
+        raise SnapshotCorrupt("the delta carries no content hash")
+    manifest = base.manifest.changed(delta.removed, changed)
+    actual_hash = manifest.digest(hashes)
+    for claimed in (delta.content_hash, expected_hash):
+        if claimed and claimed != actual_hash:
+            raise SnapshotCorrupt(f"content hashes to {actual_hash[:12]}, not {claimed[:12]}")
     return ServingSnapshot(
-        base.workspace_id, delta.version, delta.draft_revision, delta.content_hash,
-        entities, hashes, _agents(base, entities, touched), _squads(base, entities, touched),
+        base.workspace_id, delta.version, delta.draft_revision, actual_hash, entities, hashes,
+        manifest, _agents(base, entities, touched), _squads(base, entities, touched),
         production=base.production)
 
 

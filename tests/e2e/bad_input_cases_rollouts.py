@@ -1,11 +1,16 @@
-"""Bad-input rows for staged rollouts and the outcome counts runtimes report."""
+"""Bad-input rows for staged rollouts, the outcome counts runtimes report, and scheduled
+publishes."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import grpc
 from google.protobuf.duration_pb2 import Duration
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from agentconfig.v1 import rollouts_pb2 as rpb
+from agentconfig.v1 import schedules_pb2 as spb
 from tests.e2e.bad_input_setup import Case, Request, World
 
 IA = grpc.StatusCode.INVALID_ARGUMENT
@@ -75,4 +80,48 @@ CASES: list[Case] = [
         w, outcomes=[_outcome(1, turns=-1)]), IA, "outcomes[0].counts", "BAD_COUNT"),
     Case("report-unknown-rollout", lambda w: _report(w, outcomes=[_outcome(1, turns=1)]), NF,
          reason="ROLLOUT_NOT_FOUND"),
+]
+
+
+def _at(seconds: float) -> Timestamp:
+    out = Timestamp()
+    out.FromDatetime(datetime.now(UTC) + timedelta(seconds=seconds))
+    return out
+
+
+def _schedule(w: World, **fields: object) -> Request:
+    base: dict[str, object] = {"workspace_id": w.ws, "reviewed_revision": w.revision,
+                               "run_time": _at(3600)}
+    return "SchedulePublish", spb.SchedulePublishRequest(
+        **(base | fields))  # type: ignore[arg-type]
+
+
+SCHEDULE_CASES: list[Case] = [
+    Case("schedule-no-time", lambda w: ("SchedulePublish", spb.SchedulePublishRequest(
+        workspace_id=w.ws, reviewed_revision=w.revision)), IA, "run_time", "REQUIRED"),
+    Case("schedule-in-the-past", lambda w: _schedule(w, run_time=_at(-60)), IA, "run_time",
+         "BAD_TIME"),
+    Case("schedule-too-far", lambda w: _schedule(w, run_time=_at(400 * 86400)), IA,
+         "run_time", "BAD_TIME"),
+    Case("schedule-no-revision", lambda w: _schedule(w, reviewed_revision=0), IA,
+         "reviewed_revision", "REQUIRED"),
+    Case("schedule-stale-revision", lambda w: _schedule(w, reviewed_revision=w.revision - 1),
+         grpc.StatusCode.ABORTED, reason="STALE_REVISION"),
+    Case("schedule-nothing-to-publish", lambda w: _schedule(w), FP,
+         reason="NOTHING_TO_PUBLISH"),
+    Case("schedule-bad-rollout", lambda w: _schedule(w, rollout=spb.ScheduledRollout(
+        steps_bp=[5000, 10])), IA, "steps", "BAD_STEPS"),
+    Case("schedule-message-nul", lambda w: _schedule(w, message="a\x00"), IA, "message",
+         "BAD_CHARACTER"),
+    Case("cancel-unknown-schedule", lambda w: ("CancelSchedule", spb.CancelScheduleRequest(
+        workspace_id=w.ws, schedule_id="s-nope")), NF, reason="SCHEDULE_NOT_FOUND"),
+    Case("list-schedules-bad-token", lambda w: ("ListSchedules", spb.ListSchedulesRequest(
+        workspace_id=w.ws, page_token="garbage")), IA, "page_token"),
+]
+CASES += SCHEDULE_CASES
+CASES += [
+    Case("cancel-huge-schedule-id", lambda w: ("CancelSchedule", spb.CancelScheduleRequest(
+        workspace_id=w.ws, schedule_id="s" * 5000)), NF, reason="SCHEDULE_NOT_FOUND"),
+    Case("abort-huge-rollout-id", lambda w: ("AbortRollout", rpb.AbortRolloutRequest(
+        workspace_id=w.ws, rollout_id="r" * 5000)), NF, reason="ROLLOUT_NOT_FOUND"),
 ]

@@ -23,7 +23,7 @@ EDITOR = {"CreateDraftEntity", "UpdateDraftEntity", "DeleteDraftEntity", "ApplyD
           "RestoreVersion", "RestoreDraftBackup", "CreateTestCase", "UpdateTestCase",
           "DeleteTestCase", "CreateTestRun"}
 PUBLISHER = {"PublishDraft", "RollbackToVersion", "StartRollout", "AdvanceRollout",
-             "PromoteRollout", "AbortRollout"}
+             "PromoteRollout", "AbortRollout", "SchedulePublish", "CancelSchedule"}
 RUNTIME_ONLY = {"ReportOutcomeCounts"}  # no workspace key, whatever its role
 ADMIN = {"CreateChannel", "UpdateChannel", "DeleteChannel", "CreateApiKey", "ListApiKeys",
          "RevokeApiKey", "ListAuditEvents", "UpdateWorkspaceSettings"}

@@ -4,13 +4,16 @@ that the only thing wrong is a workspace that does not exist."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import rollouts_pb2 as ropb
 from agentconfig.v1 import runtime_service_pb2 as rpb
+from agentconfig.v1 import schedules_pb2 as spb
 from agentconfig.v1 import testing_pb2 as tpb
 from tests.harness import builders as b
 
@@ -26,6 +29,12 @@ def _test_case() -> tpb.TestCase:
     return tpb.TestCase(test_case_id="hello", target_kind=AGENT, target_id="support", turns=[
         tpb.TestTurn(user_message="Hi", script=rpb.ScriptedTurn(moves=[rpb.ModelMove(
             reply="Hello")]))])
+
+
+def _in_an_hour() -> Timestamp:
+    out = Timestamp()
+    out.FromDatetime(datetime.now(UTC) + timedelta(hours=1))
+    return out
 
 
 def _channel() -> cpb.Channel:
@@ -74,6 +83,10 @@ REQUESTS: dict[str, Callable[[str], Message]] = {
     "AbortRollout": lambda ws: ropb.AbortRolloutRequest(workspace_id=ws, rollout_id="r"),
     "ReportOutcomeCounts": lambda ws: ropb.ReportOutcomeCountsRequest(
         workspace_id=ws, rollout_id="r", reporter="rt-1"),
+    "SchedulePublish": lambda ws: spb.SchedulePublishRequest(
+        workspace_id=ws, reviewed_revision=1, run_time=_in_an_hour()),
+    "ListSchedules": lambda ws: spb.ListSchedulesRequest(workspace_id=ws),
+    "CancelSchedule": lambda ws: spb.CancelScheduleRequest(workspace_id=ws, schedule_id="s"),
     "CreateChannel": lambda ws: cpb.CreateChannelRequest(workspace_id=ws, channel=_channel()),
     "GetChannel": lambda ws: cpb.GetChannelRequest(workspace_id=ws, channel_id="web"),
     "ListChannels": lambda ws: cpb.ListChannelsRequest(workspace_id=ws),

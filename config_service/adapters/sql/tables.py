@@ -278,3 +278,34 @@ rollout_outcomes = Table(
     Column("latency_ms_total", BigInteger, nullable=False),
     Column("updated_at", TS, nullable=False),
 )
+
+# scheduled publishes: the frozen content is a manifest of entity_blobs (migration 0008)
+schedules = Table(
+    "schedules", metadata,
+    Column("schedule_id", String(32), primary_key=True),
+    Column("workspace_id", ID, nullable=False),
+    Column("run_at", TS, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("reviewed_revision", BigInteger, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("entity_count", Integer, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("created_by", String(300), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("rollout", Text, nullable=False),  # JSON object, or "" for none
+    Column("finished_at", TS),
+    Column("result_version", Integer, nullable=False),
+    Column("rollout_id", String(32), nullable=False),
+    Column("outcome_reason", String(64), nullable=False),
+    Column("outcome", Text, nullable=False),
+    Index("ix_schedules_due", "state", "run_at"),
+    Index("ix_schedules_ws", "workspace_id", "created_at"),
+)
+
+schedule_entities = Table(
+    "schedule_entities", metadata,
+    Column("schedule_id", String(32), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("entity_id", ID, primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+)
