@@ -13,7 +13,6 @@ from config_service.service import (
     rollout_reads,
     version_changes,
 )
-from config_service.service.common import manifest_hash
 from config_service.service.rollout import rollout_status
 
 
@@ -33,8 +32,7 @@ class HistoryRpcs(RpcBase):
                            ) -> cpb.DiffVersionsResponse:
         entries, old, new = await history.diff_versions(
             self._uowf, request.workspace_id, request.from_version, request.to_version)
-        return cpb.DiffVersionsResponse(
-            diff=cv.diff(entries, manifest_hash(old), manifest_hash(new)))
+        return cpb.DiffVersionsResponse(diff=cv.diff(entries, old, new))
 
     async def PublishDraft(self, request: cpb.PublishDraftRequest, context: Ctx,
                            ) -> cpb.PublishDraftResponse:

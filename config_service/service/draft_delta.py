@@ -11,10 +11,11 @@ first publish there is no valid base, and the whole Draft is validated.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 
 from agentconfig.diff import ChannelBinding, EntityDiff, diff_specs
 from agentconfig.errors import FieldViolation
+from config_service.domain import limits as L
 from config_service.domain.model import Key, Spec, Workspace
 from config_service.domain.validation import keys_named, validate_draft, validate_entities
 from config_service.service.change_ports import EntityChange
@@ -47,31 +48,43 @@ async def validate(repo: Repository, ws: Workspace, delta: Sequence[EntityChange
     return validate_entities(specs, present, channels)
 
 
-async def _users(repo: Repository, ws: Workspace, version: int, start: Iterable[Key],
-                 ) -> Manifest:
+Referrers = Callable[[Collection[Key]], Awaitable[Manifest]]
+
+
+async def _users(sides: Sequence[Referrers], start: Iterable[Key]) -> Manifest:
     """Every entity that refers, directly or through others, to a key of ``start``, on
-    either side; only those the change left as they were are kept (key -> hash)."""
+    either side (key -> hash)."""
     seen = set(start)
     frontier = set(seen)
     found: Manifest = {}
     while frontier:
-        old = await repo.version_referrers(ws.id, version, frontier) if version else {}
-        new = await repo.draft_referrers(ws.id, frontier)
-        found.update(old)
-        found.update(new)
-        frontier = (old.keys() | new.keys()) - seen
+        reached: set[Key] = set()
+        for side in sides:
+            referrers = await side(frontier)
+            found.update(referrers)
+            reached |= referrers.keys()
+        frontier = reached - seen
         seen |= frontier
     return found
 
 
 async def diff(repo: Repository, ws: Workspace, delta: Sequence[EntityChange],
-               ) -> list[EntityDiff]:
+               old_version: int = -1, new_version: int = 0) -> list[EntityDiff]:
     """What diff_specs gives for the whole workspace, from the changed entities and the
-    entities that use them (an unchanged user reads the same on both sides)."""
+    entities that use them (an unchanged user reads the same on both sides). The sides are
+    Production and the Draft, or versions ``old_version`` and ``new_version``."""
+    old_version = ws.production_version if old_version < 0 else old_version
+
+    def side(number: int) -> Referrers:
+        return lambda keys: repo.version_referrers(ws.id, number, keys)
+
+    sides = [side(old_version)] if old_version else []
+    sides.append(side(new_version) if new_version else
+                 (lambda keys: repo.draft_referrers(ws.id, keys)))
     old = {c.key: c.old for c in delta if c.old}
     new = {c.key: c.new for c in delta if c.new}
     changed = {c.key for c in delta}
-    for key, digest in (await _users(repo, ws, ws.production_version, changed)).items():
+    for key, digest in (await _users(sides, changed)).items():
         if key not in changed:
             old[key] = new[key] = digest
     channels = [ChannelBinding(c.channel_id, c.target_kind, c.target_id)
@@ -79,6 +92,17 @@ async def diff(repo: Repository, ws: Workspace, delta: Sequence[EntityChange],
     bodies = await repo.get_specs(sorted(set(old.values()) | set(new.values())))
     return diff_specs({k: bodies[h] for k, h in old.items()},
                       {k: bodies[h] for k, h in new.items()}, channels)
+
+
+async def version_change(repo: Repository, ws: Workspace, a: int, b: int,
+                         ) -> list[EntityChange]:
+    """From version ``a`` to ``b``, either way round, from the version ranges alone."""
+    if a == b:
+        return []
+    found = await repo.version_changes(ws.id, min(a, b), max(a, b),
+                                       2 * L.MAX_ENTITIES_PER_WORKSPACE)
+    return found if a < b else [EntityChange(c.kind, c.entity_id, c.new, c.old)
+                                for c in found]
 
 
 def between(old: Manifest, new: Manifest) -> list[EntityChange]:

@@ -3,7 +3,7 @@ version, or a backup of the Draft, into the Draft."""
 
 from __future__ import annotations
 
-from agentconfig.diff import ChannelBinding, EntityDiff, diff_specs
+from agentconfig.diff import EntityDiff
 from agentconfig.errors import NotFound, invalid
 from config_service.domain.model import DraftBackup, Snapshot, Version, Workspace
 from config_service.service import audit, draft_delta, paging
@@ -12,11 +12,10 @@ from config_service.service.common import (
     check_author,
     expect_revision,
     snapshot_of,
-    specs_of,
     version_or_404,
     workspace,
 )
-from config_service.service.ports import Manifest, Repository, UnitOfWorkFactory
+from config_service.service.ports import Repository, UnitOfWorkFactory
 from config_service.service.restore import replace_draft
 
 
@@ -74,13 +73,6 @@ async def draft_snapshot(uowf: UnitOfWorkFactory, workspace_id: str) -> Snapshot
         return await snapshot_of(uow.repo, ws.id, manifest, draft_revision=ws.draft_revision)
 
 
-async def _diff(repo: Repository, ws: Workspace, old: Manifest, new: Manifest,
-                ) -> list[EntityDiff]:
-    channels = [ChannelBinding(c.channel_id, c.target_kind, c.target_id)
-                for c in await repo.list_channels(ws.id)]
-    return diff_specs(await specs_of(repo, old), await specs_of(repo, new), channels)
-
-
 async def diff_draft(uowf: UnitOfWorkFactory, workspace_id: str,
                      ) -> tuple[list[EntityDiff], Workspace, str, str]:
     """The entries, and the content hashes of Production ("" before the first publish) and
@@ -95,14 +87,16 @@ async def diff_draft(uowf: UnitOfWorkFactory, workspace_id: str,
 
 
 async def diff_versions(uowf: UnitOfWorkFactory, workspace_id: str, a: int, b: int,
-                        ) -> tuple[list[EntityDiff], Manifest, Manifest]:
+                        ) -> tuple[list[EntityDiff], str, str]:
+    """The entries and both versions' content hashes; only what changed between them, and
+    what uses it, is read."""
     async with uowf(read_only=True) as uow:
         ws = await workspace(uow.repo, workspace_id)
-        await version_or_404(uow.repo, ws, a, "from_version")
-        await version_or_404(uow.repo, ws, b, "to_version")
-        old = await uow.repo.version_manifest(ws.id, a)
-        new = await uow.repo.version_manifest(ws.id, b)
-        return await _diff(uow.repo, ws, old, new), old, new
+        old = await _version(uow.repo, ws, a, "from_version")
+        new = await _version(uow.repo, ws, b, "to_version")
+        delta = await draft_delta.version_change(uow.repo, ws, a, b)
+        entries = await draft_delta.diff(uow.repo, ws, delta, a, b)
+        return entries, old.content_hash, new.content_hash
 
 
 async def restore_version(uowf: UnitOfWorkFactory, workspace_id: str, number: int,

@@ -6,6 +6,7 @@ import grpc
 
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import entities_pb2 as pb
+from config_service.domain import limits as L
 from tests.e2e.bad_input_setup import Case, create, entity, schema_tool
 from tests.harness import builders as b
 
@@ -113,7 +114,8 @@ CASES: list[Case] = [
          cpb.ApplyDraftEntitiesRequest(workspace_id=w.ws, deletions=[cpb.EntityRef(
              kind=KIND_99, entity_id="support")])), IA, "deletions[0].kind"),
     Case("apply-too-many", lambda w: ("ApplyDraftEntities", cpb.ApplyDraftEntitiesRequest(
-         workspace_id=w.ws, entities=[b.voice(f"v{i}") for i in range(501)])),
+         workspace_id=w.ws, entities=[b.voice(f"v{i}")
+                                      for i in range(L.MAX_ENTITIES_PER_APPLY + 1)])),
          grpc.StatusCode.RESOURCE_EXHAUSTED, reason="APPLY_TOO_LARGE"),
     Case("apply-stale-revision", lambda w: ("ApplyDraftEntities", cpb.ApplyDraftEntitiesRequest(
          workspace_id=w.ws, entities=[b.voice("warm")], expected_revision=w.revision - 1)),
