@@ -1,4 +1,4 @@
-"""Issue 11, what must show 2: a one-entity publish, diff and validation do the same work in
+"""Issue 11, what must show 2: a one-entity publish, diffs and validation do the same work in
 a 2,000-entity workspace as in a 100-entity one. Counted, not timed: the SQL statements each
 issues and the rows those statements return or touch, with an SQLAlchemy event hook on real
 Postgres."""
@@ -78,12 +78,14 @@ async def _publish(uowf: SqlUnitOfWorkFactory, ws: str, revision: int) -> None:
 
 async def _one_change(uowf: SqlUnitOfWorkFactory, engine: AsyncEngine, ws: str, text: str,
                       ) -> dict[str, Counts]:
-    """Change c-0 (which the agent uses), then count validate, diff and publish."""
+    """Change c-0 (which the agent uses), then count validate, diff, publish and the diff
+    of the two versions."""
     _, revision = await drafts.apply(uowf, ws, [_component(0, text)], [], 0, False, "ann")
     steps: dict[str, Callable[[], Awaitable[object]]] = {
         "validate": lambda: drafts.validate(uowf, ws),
         "diff": lambda: history.diff_draft(uowf, ws),
-        "publish": lambda: _publish(uowf, ws, revision)}
+        "publish": lambda: _publish(uowf, ws, revision),
+        "diff versions": lambda: history.diff_versions(uowf, ws, 2, 1)}
     out = {}
     for name, step in steps.items():
         with counting(engine) as counts:
@@ -100,7 +102,7 @@ async def test_one_entity_change_costs_the_same_at_any_size(pg_engine: AsyncEngi
         ws = f"{ws_id}-{size}"
         await _workspace(uowf, ws, size)
         found[size] = await _one_change(uowf, pg_engine, ws, "v1")
-    for step in ("validate", "diff", "publish"):
+    for step in ("validate", "diff", "publish", "diff versions"):
         small, large = found[SMALL][step], found[LARGE][step]
         print(f"\n{step}: {small.statements} statements / {small.rows} rows at {SMALL}; "
               f"{large.statements} / {large.rows} at {LARGE}: {large.texts}")
