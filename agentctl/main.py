@@ -24,6 +24,8 @@ from agentctl.commands import (
     export,
     keys,
     publishing,
+    rollouts,
+    schedules,
     status,
     tests,
     versions,
@@ -124,6 +126,8 @@ app.add_typer(backups.app, name="backups")
 app.add_typer(keys.app, name="keys")
 app.add_typer(tests.app, name="test")
 app.add_typer(conversations.app, name="conversations")
+app.add_typer(rollouts.app, name="rollout")
+app.add_typer(schedules.app, name="schedule")
 draft.register(app)
 versions.register(app)
 publishing.register(app)

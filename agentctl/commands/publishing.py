@@ -5,15 +5,18 @@ or ``--emergency``: one step). Both then follow the rollout until the replicas s
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 import typer
+from google.protobuf.timestamp_pb2 import Timestamp
 from rich.text import Text
 
 from agentconfig.v1 import config_service_pb2 as cpb
+from agentconfig.v1 import schedules_pb2 as spb
 from agentctl import diffview, rollout
 from agentctl.client import Connection
-from agentctl.commands import conn, parse_version
+from agentctl.commands import conn, parse_version, schedules
 from agentctl.commands.suite_runs import suite_status
 from agentctl.errors import CliError, Conflict, Invalid
 from agentctl.output import console, note, say
@@ -51,11 +54,13 @@ def published(c: Connection, version: cpb.Version, wait_seconds: float | None) -
         rollout.wait(c, version.number, wait_seconds)
 
 
-def publish_reviewed(c: Connection, revision: int, message: str) -> cpb.Version:
+def publish_reviewed(c: Connection, revision: int, message: str, *, stage: bool = False,
+                     abort_rollout: bool = False) -> cpb.Version:
     try:
         return c.call(c.stub.PublishDraft, cpb.PublishDraftRequest(
             workspace_id=c.workspace, reviewed_revision=revision, message=message,
-            request_id=str(uuid.uuid4()))).version
+            request_id=str(uuid.uuid4()), stage_only=stage,
+            abort_rollout=abort_rollout)).version
     except Conflict as exc:
         raise Conflict(f"the Draft changed since revision {revision} was reviewed; nothing "
                        f"was published. Run `agentctl diff` and publish again ({exc})",
@@ -68,7 +73,16 @@ def publish(ctx: typer.Context,
             revision: Annotated[int | None, typer.Option(
                 "--revision", help="Publish only if the Draft is still at this revision "
                 "(as shown by `agentctl diff`).")] = None,
-            no_wait: NoWaitOpt = False, wait_timeout: WaitTimeoutOpt = 30.0) -> None:
+            no_wait: NoWaitOpt = False, wait_timeout: WaitTimeoutOpt = 30.0,
+            at: Annotated[str | None, typer.Option(
+                "--at", metavar="TIME", help="Publish at this time instead (+30m, in 2h, "
+                "2026-12-01T09:00Z); the reviewed content is frozen now.")] = None,
+            stage: Annotated[bool, typer.Option(
+                "--stage", help="Write the version without making it Production: a "
+                "candidate for `agentctl rollout start`.")] = False,
+            abort_rollout: Annotated[bool, typer.Option(
+                "--abort-rollout", help="If a staged rollout is in progress, abort it "
+                "(otherwise the publish is refused).")] = False) -> None:
     """Show the Draft vs Production diff, confirm, publish it as the next version."""
     c = conn(ctx)
     answer, title = draft_diff(c)
@@ -78,9 +92,33 @@ def publish(ctx: typer.Context,
         say("Nothing to publish: the Draft matches Production.")
         return
     reviewed = revision if revision is not None else answer.draft_revision
-    if not yes and not confirm(f"Publish Draft revision {reviewed} as a new version?"):
+    run_at = schedules.parse_time(at) if at else None
+    what = f"at {run_at:%Y-%m-%d %H:%M:%S} UTC" if run_at else "as a new version"
+    if not yes and not confirm(f"Publish Draft revision {reviewed} {what}?"):
         raise CliError("not published")
-    published(c, publish_reviewed(c, reviewed, message), None if no_wait else wait_timeout)
+    if run_at is not None:
+        scheduled(c, reviewed, message, run_at)
+        return
+    version = publish_reviewed(c, reviewed, message, stage=stage, abort_rollout=abort_rollout)
+    if stage:
+        say(f"Staged v{version.number} (Production is still v{version.previous_version}); "
+            f"roll it out with `agentctl rollout start v{version.number} --percent 10`",
+            style="bold green")
+        return
+    published(c, version, None if no_wait else wait_timeout)
+
+
+def scheduled(c: Connection, revision: int, message: str, run_at: datetime) -> None:
+    stamp = Timestamp()
+    stamp.FromDatetime(run_at)
+    made = c.call(c.stub.SchedulePublish, spb.SchedulePublishRequest(
+        workspace_id=c.workspace, reviewed_revision=revision, run_time=stamp,
+        message=message)).schedule
+    say(f"Scheduled {made.schedule_id}: Draft revision {revision} (frozen, hash "
+        f"{made.content_hash[:12]}) publishes at {run_at:%Y-%m-%d %H:%M:%S} UTC",
+        style="bold green")
+    note(f"`agentctl -w {c.workspace} schedule list` follows it; "
+         f"`schedule cancel {made.schedule_id}` cancels it")
 
 
 def rollback(ctx: typer.Context,
