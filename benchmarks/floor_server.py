@@ -1,5 +1,6 @@
 """The floor: a bare grpc.aio server that answers ResolveChannel with a prebuilt response
-of the same size as the runtime's, doing nothing else. Run by runtime_bench.py."""
+of the same size as the runtime's, doing nothing else. Run by runtime_bench.py and
+scaling_bench.py (two of them on one port: the multi-process floor)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ class Floor(rgrpc.RuntimeServiceServicer):
 
 
 async def main(port: int, response: rpb.ResolveChannelResponse) -> None:
-    server = grpc.aio.server()
+    # several floor processes may share the port, as runtime workers do
+    server = grpc.aio.server(options=[("grpc.so_reuseport", 1)])
     rgrpc.add_RuntimeServiceServicer_to_server(Floor(response), server)  # type: ignore[abstract]
     server.add_insecure_port(f"127.0.0.1:{port}")
     await server.start()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import statistics
 import time
 from typing import Any
 
@@ -28,6 +29,7 @@ from tests.harness import workspace
 from tests.unit.test_runtime_resolve import snapshot
 
 CALLS = 20_000
+ROUNDS = 5
 
 
 class _Loader:
@@ -73,12 +75,18 @@ async def main() -> None:
         return (time.perf_counter() - started) / len(bodies) * 1e6
 
     await per_call(["warm"] * 100)
-    seen = await per_call(["hello"] * CALLS)
-    new = await per_call([f"message {i}" for i in range(CALLS)])
-    print(f"ResolveChannel in-process, {CALLS} calls each (deserialize, key check, resolve, "
-          "metrics, serialize)")
-    print(f"  context seen before (memo):      {seen:6.1f} us/call")
-    print(f"  new context every call (CEL):    {new:6.1f} us/call")
+    seen, new = [], []
+    for n in range(ROUNDS):  # alternating, so a disturbance of the machine hits both
+        seen.append(await per_call(["hello"] * CALLS))
+        new.append(await per_call([f"message {n}-{i}" for i in range(CALLS)]))
+    print(f"ResolveChannel in-process, {ROUNDS} alternating rounds of {CALLS} calls "
+          "(deserialize, key check, resolve, metrics, serialize); median [min-max]")
+    for label, runs in (("context seen before (memo)", seen),
+                        ("new context every call (conditions)", new)):
+        print(f"  {label:38}{statistics.median(runs):6.1f} us/call "
+              f"[{min(runs):.1f}-{max(runs):.1f}]")
+    ratios = [b / a for a, b in zip(seen, new, strict=True)]
+    print(f"  new ÷ seen: {statistics.median(ratios):.2f} [{min(ratios):.2f}-{max(ratios):.2f}]")
 
 
 if __name__ == "__main__":

@@ -92,15 +92,17 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
-def h2load(address: str, seconds: int, tmp: Path, name: str) -> tuple[float, list[float]]:
+def h2load(address: str, seconds: int, tmp: Path, name: str, connections: int = 8,
+           streams: int = 16) -> tuple[float, list[float]]:
     """QPS and per-request latencies (ms) of ResolveChannel against ``address``."""
     body = REQUEST.SerializeToString()
     frame = tmp / "request.grpc"
     frame.write_bytes(struct.pack(">BI", 0, len(body)) + body)
     log = tmp / f"{name}.h2load.tsv"
     result = subprocess.run(
-        ["h2load", "-c", "8", "-m", "16", "-t", "1", "-D", str(seconds), "--warm-up-time=2",
-         "-d", str(frame), "-H", "content-type: application/grpc", "-H", "te: trailers",
+        ["h2load", "-c", str(connections), "-m", str(streams), "-t", "1", "-D", str(seconds),
+         "--warm-up-time=2", "-d", str(frame), "-H", "content-type: application/grpc",
+         "-H", "te: trailers",
          "-H", f"authorization: Bearer {KEYS['channel']}",
          "--log-file", str(log), f"http://{address}/agentconfig.v1.RuntimeService/ResolveChannel"],
         capture_output=True, text=True, check=True)

@@ -12,6 +12,7 @@ the supervisor exits 1."""
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import math
 import os
@@ -64,11 +65,14 @@ def worker_settings(settings: RuntimeSettings, index: int) -> dict[str, str]:
     return {PREFIX + name.upper(): value for name, value in values.items()}
 
 
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+
+
 def _die_with_parent() -> None:
-    """A worker gets SIGTERM if the supervisor dies without stopping it (SIGKILL, OOM)."""
-    if sys.platform == "linux":
-        import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    """A worker gets SIGTERM if the supervisor dies without stopping it (SIGKILL, OOM).
+    Runs in the child between fork and exec: nothing here may import or lock."""
+    if _LIBC is not None:
+        _LIBC.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 @dataclass

@@ -178,6 +178,6 @@ def channel_answer(snapshot: ServingSnapshot, kind: str, target_id: str,
     if len(memo) >= MAX_MEMO:
         memo.clear()
     memo[outcome] = answer
-    if _chars(values) <= MAX_MEMO_KEY_CHARS:
+    if request.ByteSize() <= MAX_MEMO_KEY_CHARS or _chars(values) <= MAX_MEMO_KEY_CHARS:
         memo[key] = answer
     return answer
