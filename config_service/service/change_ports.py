@@ -42,6 +42,10 @@ class ChangeReader(abc.ABC):
     async def draft_present(self, workspace_id: str, keys: Collection[Key]) -> set[Key]:
         """Which of ``keys`` the Draft holds."""
     @abc.abstractmethod
+    async def version_present(self, workspace_id: str, version: int, keys: Collection[Key],
+                              ) -> set[Key]:
+        """Which of ``keys`` version ``version`` holds."""
+    @abc.abstractmethod
     async def draft_referrers(self, workspace_id: str, keys: Collection[Key],
                               ) -> dict[Key, str]:
         """Draft entities that refer to any of ``keys``: key -> content hash."""

@@ -11,7 +11,7 @@ from agentconfig.names import CHANNEL_TYPE_NAMES
 from config_service.domain import limits as L
 from config_service.domain.model import Channel, Workspace
 from config_service.service import audit, paging
-from config_service.service.common import now, production_manifest, workspace
+from config_service.service.common import now, workspace
 from config_service.service.ports import ChannelsAnnouncer, Repository, UnitOfWorkFactory
 
 CHANNEL_TYPES = tuple(CHANNEL_TYPE_NAMES.values())
@@ -48,7 +48,10 @@ async def _check_target(repo: Repository, ws: Workspace, item: ChannelInput) -> 
     """A channel may bind to what Production or the Draft has: binding ahead of a publish
     is normal; binding to nothing is a mistake."""
     key = (item.target_kind, item.target_id)
-    if key in await production_manifest(repo, ws) or await repo.draft_entity(ws.id, key):
+    if await repo.draft_present(ws.id, [key]):
+        return
+    if ws.production_version and await repo.version_present(ws.id, ws.production_version,
+                                                            [key]):
         return
     raise FailedPrecondition(
         f"{item.target_kind} {item.target_id!r} is neither in Production nor in the Draft",

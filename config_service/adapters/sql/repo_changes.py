@@ -108,6 +108,17 @@ class ChangeStore(SqlBase):
             out.update((r[0], r[1]) for r in rows)
         return out
 
+    async def version_present(self, workspace_id: str, version: int, keys: Collection[Key],
+                              ) -> set[Key]:
+        ve = t.version_entities
+        out: set[Key] = set()
+        for chunk in _chunks(keys):
+            rows = (await self._conn.execute(select(ve.c.kind, ve.c.entity_id).where(
+                ve.c.workspace_id == workspace_id, live_at(version),
+                tuple_(ve.c.kind, ve.c.entity_id).in_(chunk)))).all()
+            out.update((r[0], r[1]) for r in rows)
+        return out
+
     async def draft_referrers(self, workspace_id: str, keys: Collection[Key],
                               ) -> dict[Key, str]:
         de = t.draft_entities
