@@ -4,7 +4,15 @@ service publishes, the runtime subscribes; neither imports the other, both impor
 
 The Redis keys and channels:
   HASH   agentconfig:production:<ws>        {version, hash}; only ever moves forward
-  PUBSUB agentconfig:production             JSON {workspace_id, version, content_hash}
+  PUBSUB agentconfig:production             JSON {workspace_id, version, content_hash}, and
+                                            for a small change also {delta, signature}:
+                                            the change from the version that was
+                                            Production before (JSON text, see
+                                            config_service/adapters/notice_deltas.py) and
+                                            its HMAC-SHA256 under a key derived from the
+                                            service credential, so a replica serving that
+                                            version needs no fetch; unsigned or forged
+                                            deltas are ignored (the replica fetches)
   PUBSUB agentconfig:channels               JSON {workspace_id}: bindings changed
   PUBSUB agentconfig:keys                   JSON {key_id}: a key was revoked
   STRING agentconfig:rollout:<ws>:<replica> JSON {replica_id, version, content_hash,
@@ -24,6 +32,8 @@ The Redis keys and channels:
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 from collections.abc import Callable
@@ -38,6 +48,7 @@ ROLLOUT_INDEX = "agentconfig:rollout:{}"
 CONVERSATION_KEY = "agentconfig:conversation:{}:{}"  # workspace ids hold no ":"
 
 MAX_VERSION = 2**31 - 1  # versions are int32 on the wire
+MAX_DELTA_TEXT = 64 * 1024  # characters of a delta carried in a notice
 _WORKSPACE = re.compile(r"[a-z][a-z0-9-]{1,62}")
 _HASH = re.compile(r"[0-9a-f]{64}")
 
@@ -47,19 +58,43 @@ class MalformedNotice(ValueError):
     publish on the channel can send one, so it is refused before it reaches the loader."""
 
 
+def notice_key(service_key: str) -> bytes:
+    """The key that signs deltas carried in notices, derived from the service credential
+    both services hold (none without one: then no delta is carried or trusted)."""
+    if not service_key:
+        return b""
+    return hashlib.sha256(b"agentconfig notice delta\x00" + service_key.encode()).digest()
+
+
 @dataclass(frozen=True)
 class ProductionMove:
     workspace_id: str
     version: int
     content_hash: str
+    delta: str = ""  # the change from the previous Production, when small (JSON text)
+    signature: str = ""  # of the delta, by ``signed``
+
+    def signed(self, delta: str, key: bytes) -> ProductionMove:
+        return ProductionMove(self.workspace_id, self.version, self.content_hash, delta,
+                              hmac.new(key, self._signed_text(delta), "sha256").hexdigest())
+
+    def delta_verifies(self, key: bytes) -> bool:
+        expected = hmac.new(key, self._signed_text(self.delta), "sha256").hexdigest()
+        return bool(key and self.delta) and hmac.compare_digest(expected, self.signature)
+
+    def _signed_text(self, delta: str) -> bytes:
+        return json.dumps([self.workspace_id, self.version, self.content_hash, delta]).encode()
 
     def to_json(self) -> str:
-        return json.dumps({"workspace_id": self.workspace_id, "version": self.version,
-                           "content_hash": self.content_hash})
+        body: dict[str, object] = {"workspace_id": self.workspace_id, "version": self.version,
+                                   "content_hash": self.content_hash}
+        if self.delta:
+            body |= {"delta": self.delta, "signature": self.signature}
+        return json.dumps(body)
 
     @classmethod
     def checked(cls, workspace_id: object, version: object, content_hash: object,
-                ) -> ProductionMove:
+                delta: object = "", signature: object = "") -> ProductionMove:
         """A move built from outside data, refused (MalformedNotice) unless every field has
         the shape the config service gives it."""
         if not isinstance(workspace_id, str) or not _WORKSPACE.fullmatch(workspace_id):
@@ -69,7 +104,12 @@ class ProductionMove:
             raise MalformedNotice(f"version is not a whole number in 1..{MAX_VERSION}")
         if not isinstance(content_hash, str) or not _HASH.fullmatch(content_hash):
             raise MalformedNotice("content_hash is not a hex SHA-256")
-        return cls(workspace_id, version, content_hash)
+        if not isinstance(delta, str) or len(delta) > MAX_DELTA_TEXT:
+            raise MalformedNotice(f"delta is not text of at most {MAX_DELTA_TEXT} characters")
+        if not isinstance(signature, str) or ((delta or signature) \
+                and not _HASH.fullmatch(signature)):
+            raise MalformedNotice("signature is not a hex HMAC-SHA256")
+        return cls(workspace_id, version, content_hash, delta, signature)
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> ProductionMove:
@@ -80,7 +120,8 @@ class ProductionMove:
         if not isinstance(data, dict):
             raise MalformedNotice("not a JSON object")
         return cls.checked(data.get("workspace_id"), data.get("version"),
-                           data.get("content_hash"))
+                           data.get("content_hash"), data.get("delta", ""),
+                           data.get("signature", ""))
 
 
 MoveListener = Callable[[ProductionMove], None]

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from agentconfig.bus import InProcessBus
+from agentconfig.bus import InProcessBus, notice_key
 from agentconfig.interceptors import BeforeCall
 from config_service.adapters.notify import (
     BusPublisher,
@@ -68,7 +68,8 @@ def bootstrap(settings: ConfigServiceSettings, bus: InProcessBus | None = None) 
     else:
         publisher = reader = BusPublisher(bus or InProcessBus())
     relay = OutboxRelay(engine, publisher, interval=settings.relay_interval_seconds,
-                        retention=settings.outbox_retention_seconds)
+                        retention=settings.outbox_retention_seconds,
+                        notice_key=notice_key(settings.service_key))
     servicer = ConfigServicer(uowf, relay, reader, publisher, publisher)
     hooks: list[BeforeCall] = [
         AuthInterceptor(Authenticator(uowf, settings.operator_key, settings.service_key))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from agentconfig.bus import InProcessBus
+from agentconfig.bus import InProcessBus, notice_key
 from agentconfig.interceptors import BeforeCall
 from agentconfig.tls import channel_credentials
 from runtime_service.adapters.config_client import GrpcConfigSource
@@ -135,7 +135,8 @@ def bootstrap(settings: RuntimeSettings, bus: InProcessBus | None = None) -> Run
                     conversations, replica_id=settings.replica_id,
                     reconcile_seconds=settings.reconcile_seconds,
                     report_seconds=settings.report_seconds,
-                    channel_refresh_seconds=settings.channel_refresh_seconds)
+                    channel_refresh_seconds=settings.channel_refresh_seconds,
+                    notice_key=notice_key(settings.service_key))
     conversations.load_version = loader.load_pinned
     chat = ChatService(
         RunPins(config), _responder(settings), recorder,

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agentconfig.bus import ProductionMove
 from agentconfig.metrics import MOVES_DELIVERED, OUTBOX_PENDING, RELAY_FAILURES
+from config_service.adapters.notice_deltas import with_delta
 from config_service.adapters.notify import Publisher
 from config_service.adapters.sql.tables import outbox
 from config_service.service.ports import Announcer
@@ -55,8 +56,9 @@ class OutboxRelay(Announcer):
     def __init__(self, engine: AsyncEngine, publisher: Publisher, *, interval: float = 1.0,
                  max_backoff: float = 1.0, first_backoff: float = 0.1,
                  uniform: Uniform = random.uniform,
-                 retention: float = RETENTION_SECONDS) -> None:
+                 retention: float = RETENTION_SECONDS, notice_key: bytes = b"") -> None:
         self._engine = engine
+        self._notice_key = notice_key  # signs the small deltas notices carry; none: none
         self._retention = retention
         self._pruned_at = 0.0  # monotonic time of the last prune pass
         self._publisher = publisher
@@ -138,8 +140,10 @@ class OutboxRelay(Announcer):
                 stmt = stmt.with_for_update(skip_locked=True)
             rows = (await conn.execute(stmt)).mappings().all()
             for row in rows:
-                await self._publisher.publish(ProductionMove(
-                    row["workspace_id"], row["version"], row["content_hash"]))
+                move = ProductionMove(row["workspace_id"], row["version"], row["content_hash"])
+                if self._notice_key:
+                    move = await with_delta(conn, move, self._notice_key)
+                await self._publisher.publish(move)
                 await conn.execute(update(outbox).where(outbox.c.id == row["id"])
                                    .values(delivered_at=datetime.now(UTC)))
                 MOVES_DELIVERED.inc()

@@ -35,8 +35,9 @@ class LoaderBase:
                  cache: SnapshotCache, conversations: Conversations, *, replica_id: str,
                  reconcile_seconds: float = 3.0, report_seconds: float = 5.0,
                  channel_refresh_seconds: float = 30.0,
-                 negative_seconds: float = 1.0) -> None:
+                 negative_seconds: float = 1.0, notice_key: bytes = b"") -> None:
         self.store = store
+        self.notice_key = notice_key  # checks deltas carried in notices; none: not trusted
         self.config = config
         self.notifications = notifications
         self.cache = cache

@@ -2,8 +2,10 @@
 replica asks for the change from the version it serves (GetVersionChanges), applies it to a
 copy of its prepared snapshot and verifies the whole content hash; on a first load, a
 refused or failed delta, or a hash that does not verify, it loads the whole version instead
-(counted: agentconfig_runtime_reloads_total{mode}). Building and verifying a large snapshot
-runs off the event loop. Nothing is served unverified and nothing goes backwards."""
+(counted: agentconfig_runtime_reloads_total{mode}). A small change comes in the notice
+itself, signed; a replica serving the version it applies to needs no call at all.
+Building and verifying a large snapshot runs off the event loop. Nothing is served
+unverified and nothing goes backwards."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from agentconfig.bus import ProductionMove
 from agentconfig.errors import AgentConfigError, NotFound, Unavailable
 from agentconfig.metrics import NOTICES_REFUSED, REFUSED
 from agentconfig.v1 import entities_pb2 as pb
+from runtime_service.domain.notice_delta import carried_delta
 from runtime_service.domain.snapshot import ServingSnapshot, SnapshotCorrupt, build
 from runtime_service.domain.snapshot_delta import apply_delta
 from runtime_service.service.loader_base import LoaderBase
@@ -54,6 +57,8 @@ class Reloads(LoaderBase):
                 return
             base = state.current if state.current is not None and not state.from_disk \
                 else None
+            if base is not None and move.delta and await self._advance_by_notice(base, move):
+                return
             try:
                 if base is not None and await self._advance_by_delta(base, move):
                     return
@@ -71,6 +76,25 @@ class Reloads(LoaderBase):
             await self._set_channels(move.workspace_id, channels)
             await self._install(snapshot, move.content_hash,
                                 "full" if base is None else "delta_fallback")
+
+    async def _advance_by_notice(self, base: ServingSnapshot, move: ProductionMove) -> bool:
+        """True when the delta the notice carries built ``move.version`` from ``base``.
+        Channel bindings are not re-read: a version move does not change them (they have
+        notices of their own and are re-read periodically), and not calling the config
+        service at all is the point of carrying the delta."""
+        try:
+            delta = carried_delta(move, self.notice_key)
+            if delta.from_version != base.version:
+                return False  # made for replicas serving another version: fetch instead
+            serving = await self._off_loop(len(base.hashes), apply_delta, base, delta,
+                                           move.content_hash)
+        except SnapshotCorrupt as exc:
+            NOTICES_REFUSED.labels("bad_delta").inc()
+            log.warning("delta carried by the notice of %s v%d refused (%s)",
+                        move.workspace_id, move.version, exc)
+            return False
+        await self._swap(serving, "notice")
+        return True
 
     async def _advance_by_delta(self, base: ServingSnapshot, move: ProductionMove) -> bool:
         """True when ``move.version`` is served, built from ``base`` and the change."""
