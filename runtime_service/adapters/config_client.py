@@ -67,6 +67,11 @@ def delta_of(workspace_id: str, found: cpb.GetVersionChangesResponse) -> Delta:
                  tuple(removed))
 
 
+# A whole version of a 10,000-entity workspace is megabytes the config service assembles
+# from thousands of rows: seconds on a busy machine. The other calls keep the short timeout.
+WHOLE_VERSION_SECONDS = 30.0
+
+
 class GrpcConfigSource(ConfigSource):
     def __init__(self, target: str, *, credential: str = "", timeout: float = 3.0,
                  channel_credentials: grpc.ChannelCredentials | None = None) -> None:
@@ -94,9 +99,11 @@ class GrpcConfigSource(ConfigSource):
         self._stub = cgrpc.ConfigServiceStub(self._channel)
         await old.close(grace=1.0)
 
-    async def _call(self, method: Callable[..., Awaitable[T]], request: Any) -> T:
+    async def _call(self, method: Callable[..., Awaitable[T]], request: Any,
+                    seconds: float | None = None) -> T:
         try:
-            return await method(request, metadata=self._metadata, timeout=self._timeout)
+            return await method(request, metadata=self._metadata,
+                                timeout=seconds or self._timeout)
         except grpc.aio.AioRpcError as exc:
             raise _translate(exc) from None
 
@@ -108,12 +115,13 @@ class GrpcConfigSource(ConfigSource):
 
     async def production(self, workspace_id: str) -> pb.Snapshot:
         response = await self._call(self._stub.GetProduction, cpb.GetProductionRequest(
-            workspace_id=workspace_id, view=cpb.VERSION_VIEW_FULL))
+            workspace_id=workspace_id, view=cpb.VERSION_VIEW_FULL), WHOLE_VERSION_SECONDS)
         return response.snapshot  # type: ignore[no-any-return]
 
     async def version(self, workspace_id: str, number: int) -> pb.Snapshot:
         response = await self._call(self._stub.GetVersion, cpb.GetVersionRequest(
-            workspace_id=workspace_id, version=number, view=cpb.VERSION_VIEW_FULL))
+            workspace_id=workspace_id, version=number, view=cpb.VERSION_VIEW_FULL),
+            WHOLE_VERSION_SECONDS)
         return response.snapshot  # type: ignore[no-any-return]
 
     async def changes(self, workspace_id: str, old: int, new: int) -> Delta:
