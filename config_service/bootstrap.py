@@ -58,7 +58,7 @@ class ConfigApp:
 def bootstrap(settings: ConfigServiceSettings, bus: InProcessBus | None = None) -> ConfigApp:
     """Redis when ``settings.redis_url`` is set; otherwise the in-process ``bus`` (the
     embedded mode hands the same bus to the runtime)."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.database_options())
     uowf = SqlUnitOfWorkFactory(engine)
     publisher: Publisher
     reader: RolloutReader

@@ -60,7 +60,7 @@ async def serve(settings: ConfigServiceSettings) -> None:
 
 
 async def run_migrations(settings: ConfigServiceSettings) -> None:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.database_options())
     try:
         await migrate(engine)
     finally:

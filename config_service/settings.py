@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agentconfig.database_settings import DatabaseSettings
 
-class ConfigServiceSettings(BaseSettings):
+
+class ConfigServiceSettings(DatabaseSettings, BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AGENTCONFIG_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///.data/agentconfig.db"

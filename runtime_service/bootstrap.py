@@ -120,7 +120,8 @@ def bootstrap(settings: RuntimeSettings, bus: InProcessBus | None = None) -> Run
                               channel_credentials=channel_credentials(
                                   settings.config_tls_ca_file, settings.config_tls_cert_file,
                                   settings.config_tls_key_file))
-    engine = make_engine(settings.database_url) if settings.database_url else None
+    engine = make_engine(settings.database_url, settings.database_options()) \
+        if settings.database_url else None
     recorder: Recorder
     conversation_log: ConversationLog
     if engine is not None:

@@ -5,16 +5,19 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from typing import Annotated
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from agentconfig.database_settings import DatabaseSettings
 
 
 def _replica_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:4]}"
 
 
-class RuntimeSettings(BaseSettings):
+class RuntimeSettings(DatabaseSettings, BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AGENTCONFIG_RUNTIME_", extra="ignore")
 
     listen: str = "127.0.0.1:50052"
@@ -31,6 +34,9 @@ class RuntimeSettings(BaseSettings):
     redis_url: str = ""
     # Where conversations and executions are recorded; empty: not recorded.
     database_url: str = ""
+    # conversation records only: a small pool per process (one per worker, per replica)
+    database_pool_size: Annotated[int, Field(ge=1, le=1000)] = 4
+    database_max_overflow: Annotated[int, Field(ge=0, le=1000)] = 4
     data_dir: str = ".data/runtime"
     replica_id: str = Field(default_factory=_replica_id)
     reconcile_seconds: float = 3.0

@@ -10,14 +10,20 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
+from agentconfig.database import DatabaseOptions, connect_args
+
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str, options: DatabaseOptions | None = None) -> AsyncEngine:
     if url.startswith("sqlite"):
         return create_async_engine(url, poolclass=AsyncAdaptedQueuePool, pool_size=1,
                                    max_overflow=0)
-    return create_async_engine(url, pool_size=4, max_overflow=4, pool_pre_ping=True)
+    options = options or DatabaseOptions(pool_size=4, max_overflow=4)
+    return create_async_engine(url, pool_size=options.pool_size,
+                               max_overflow=options.max_overflow, pool_pre_ping=True,
+                               pool_timeout=options.pool_timeout,
+                               connect_args=connect_args(url, options))
 
 
 async def migrate(engine: AsyncEngine) -> None:

@@ -18,8 +18,9 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from agentconfig.database import DatabaseOptions
 from agentconfig.errors import Conflict, Unavailable
-from config_service.adapters.sql.engine import CONNECT_TIMEOUT, make_engine, migrate
+from config_service.adapters.sql.engine import make_engine, migrate
 from config_service.adapters.sql.uow import SqlUnitOfWorkFactory, unavailable
 from config_service.service import workspaces
 from tests.harness.servers import PostgresServer
@@ -107,7 +108,7 @@ async def test_a_server_that_never_answers_is_given_up_on(query: str) -> None:
         finally:
             await engine.dispose()
     _is_outage(caught.value)
-    limit = 0.5 if query else CONNECT_TIMEOUT
+    limit = 0.5 if query else DatabaseOptions().connect_timeout
     assert time.monotonic() - started < limit + 1.5
 
 

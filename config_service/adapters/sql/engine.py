@@ -1,11 +1,10 @@
 """Engine creation for either store, and schema migration through Alembic.
 
 A caller must never wait forever on a store that is down or hung: Postgres connections are
-made with a connect timeout and every statement runs under a command timeout (both can be
-overridden in the URL, ``?timeout=`` and ``?command_timeout=`` in seconds), the pool hands
-out a connection within ``POOL_TIMEOUT`` or fails, and a pooled connection is pinged before
-use, so the service is back by itself as soon as Postgres is. The unit of work turns these
-failures into Unavailable."""
+made with a connect timeout and every statement runs under a command timeout
+(agentconfig.database, from the settings), the pool hands out a connection within its
+timeout or fails, and a pooled connection is pinged before use, so the service is back by
+itself as soon as Postgres is. The unit of work turns these failures into Unavailable."""
 
 from __future__ import annotations
 
@@ -14,19 +13,18 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, make_url
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
+from agentconfig.database import DatabaseOptions, connect_args
+
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-CONNECT_TIMEOUT = 5.0  # seconds, to open a Postgres connection (asyncpg ``timeout``)
-COMMAND_TIMEOUT = 15.0  # seconds, for any one statement (asyncpg ``command_timeout``)
-POOL_TIMEOUT = 10.0  # seconds to wait for a pooled connection when all are busy
 READ_ONLY = "agentconfig_read_only"  # execution option of a unit of work that only reads
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str, options: DatabaseOptions | None = None) -> AsyncEngine:
     if url.startswith("sqlite"):
         # One connection: SQLite has one writer anyway, and queuing on the pool (rather than
         # failing with "database is locked") keeps the embedded mode's writers serialised.
@@ -35,8 +33,11 @@ def make_engine(url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True,
-                               pool_timeout=POOL_TIMEOUT, connect_args=_timeouts(url))
+    options = options or DatabaseOptions()
+    return create_async_engine(url, pool_size=options.pool_size,
+                               max_overflow=options.max_overflow, pool_pre_ping=True,
+                               pool_timeout=options.pool_timeout,
+                               connect_args=connect_args(url, options))
 
 
 def read_only_options(engine: AsyncEngine) -> dict[str, Any]:
@@ -47,15 +48,6 @@ def read_only_options(engine: AsyncEngine) -> dict[str, Any]:
     if engine.dialect.name == "postgresql":
         return {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
     return {READ_ONLY: True}
-
-
-def _timeouts(url: str) -> dict[str, float]:
-    parsed = make_url(url)
-    if parsed.get_driver_name() != "asyncpg":
-        return {}
-    given = {k: v for k, v in parsed.query.items() if isinstance(v, str)}
-    return {"timeout": float(given.get("timeout", CONNECT_TIMEOUT)),
-            "command_timeout": float(given.get("command_timeout", COMMAND_TIMEOUT))}
 
 
 def _sqlite_connect(dbapi_conn: Any, _record: object) -> None:
