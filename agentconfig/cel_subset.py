@@ -4,7 +4,8 @@ to CEL costs several microseconds (a CEL environment is built per activation), e
 typed and cannot differ from CEL is taken: string, int and bool literals (no escapes),
 the typed context variables (``tags`` list of strings, ``message`` and ``locale`` strings,
 ``turn`` int, ``channel.id``/``channel.type``), ``==`` ``!=`` ``<`` ``<=`` ``>`` ``>=``
-``in``, ``!`` ``&&`` ``||``, ``contains``/``startsWith``/``endsWith``/``size``. Anything
+``in``, ``!`` ``&&`` ``||``, ``contains``/``startsWith``/``endsWith``, ``size`` of a list or
+map (of a string, this CEL counts UTF-8 bytes, not characters: left to it). Anything
 else (``variables``, macros, regexes, arithmetic, mixed types) returns None and stays CEL's.
 tests/unit/test_cel_subset.py checks every answer against CEL on generated expressions.
 
@@ -129,7 +130,7 @@ class _Parser:
             name = self.take()
             if kind == "map" and name in ("id", "type"):
                 fn, kind = _field(fn, name), "string"
-            elif kind in ("string", "list") and name == "size":
+            elif kind == "list" and name == "size":
                 self.take("(")
                 self.take(")")
                 fn, kind = _size(fn, kind)
@@ -154,7 +155,7 @@ def _method(fn: Fn, method: Callable[[str, str], bool], arg: Fn) -> Fn:
 
 
 def _size(fn: Fn, kind: str) -> Typed:
-    if kind not in ("string", "list", "map"):
+    if kind not in ("list", "map"):  # a string's size here is its UTF-8 bytes: CEL's
         raise Unsupported("size")
     return (lambda c: len(fn(c))), "int"
 

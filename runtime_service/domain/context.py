@@ -44,19 +44,15 @@ def context_key(ctx: rpb.ConversationContext, names: tuple[str, ...], channel_id
     return tuple(out)
 
 
-def context_values(ctx: rpb.ConversationContext, names: tuple[str, ...], channel_id: str = "",
-                   channel_type: str = "") -> dict[str, Any]:
-    """Only the variables ``names`` of context_dict's answer, each converted once: what a
-    request's conditions read, without building (or converting) the rest."""
-    out: dict[str, Any] = {}
-    for name in names:
-        if name == "channel":
-            out[name] = {"id": channel_id, "type": channel_type or ctx.channel_type}
-        elif name == "tags":
-            out[name] = list(ctx.tags)
-        elif name == "variables":
-            out[name] = (json_format.MessageToDict(ctx.variables)
-                         if ctx.HasField("variables") else {})
-        else:  # message, locale (strings) and turn (an int): as the proto holds them
-            out[name] = getattr(ctx, name)
+def context_values(ctx: rpb.ConversationContext, names: tuple[str, ...],
+                   key: tuple[object, ...]) -> dict[str, Any]:
+    """Only the variables ``names`` of context_dict's answer, from their memo ``key``
+    (context_key's answer): what a request's conditions read, without building (or
+    converting) the rest. Tags stay a tuple: CEL and the Python subset read it as a list."""
+    out: dict[str, Any] = dict(zip(names, key, strict=True))
+    if "channel" in out:
+        out["channel"] = dict(zip(("id", "type"), out["channel"], strict=True))
+    if "variables" in out:
+        out["variables"] = (json_format.MessageToDict(ctx.variables)
+                            if ctx.HasField("variables") else {})
     return out

@@ -36,8 +36,12 @@ def _agent(snapshot: ServingSnapshot, agent_id: str) -> PreparedAgent:
 
 
 def matched_prompts(prepared: PreparedAgent, activation: Activation) -> tuple[int, ...]:
-    return tuple(i for i, p in enumerate(prepared.prompts)
-                 if p.condition is not None and p.condition.evaluate(activation))
+    matched = []
+    for index, prompt in enumerate(prepared.prompts):  # a loop: cheaper than a generator
+        condition = prompt.condition
+        if condition is not None and condition.evaluate(activation):
+            matched.append(index)
+    return tuple(matched)
 
 
 def build_agent(prepared: PreparedAgent, matched: tuple[int, ...]) -> rpb.ResolvedAgent:
@@ -171,8 +175,7 @@ def channel_answer(snapshot: ServingSnapshot, kind: str, target_id: str,
     cached = memo.get(key)
     if cached is not None:
         return cached
-    activation = Activation(context_values(request, names, channel_id, channel_type),
-                            typed=True)
+    activation = Activation(context_values(request, names, values), typed=True)
     outcome = _outcome(snapshot, kind, target_id, activation, current_agent_id)
     answer = memo.get(outcome) or _response(snapshot, outcome)
     if len(memo) >= MAX_MEMO:
