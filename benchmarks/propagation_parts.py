@@ -18,6 +18,7 @@ from typing import Any
 import grpc
 import redis.asyncio as aioredis
 
+from agentconfig.bus import NOTIFY_CHANNEL, ProductionMove
 from agentconfig.kinds import entity_from_parts
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import entities_pb2 as pb
@@ -220,6 +221,35 @@ class PubSubFloor:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         for client in self._clients:
             await client.aclose()
+
+
+class NoticeClock:
+    """When each production notice of a workspace reached a Redis subscriber: the part of
+    the propagation that is the relay's."""
+
+    def __init__(self, url: str, workspace_id: str) -> None:
+        self._client = aioredis.Redis.from_url(url)
+        self._ws = workspace_id
+        self.seen: dict[int, float] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        pubsub = self._client.pubsub()
+        await pubsub.subscribe(NOTIFY_CHANNEL)
+        self._task = asyncio.create_task(self._listen(pubsub))
+
+    async def _listen(self, pubsub: Any) -> None:
+        async for message in pubsub.listen():
+            if message["type"] == "message":
+                move = ProductionMove.from_json(message["data"])
+                if move.workspace_id == self._ws:
+                    self.seen.setdefault(move.version, time.perf_counter())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self._client.aclose()
 
 
 def _request(size: int) -> rpb.ResolveChannelRequest:

@@ -16,7 +16,10 @@ import pytest_asyncio
 
 from agentconfig.bus import ProductionMove, notice_key
 from agentconfig.metrics import NOTICES_REFUSED, RELOADS
+from agentconfig.v1 import config_service_pb2 as cpb
+from agentconfig.v1 import entities_pb2 as pb
 from tests.e2e.test_delta_reload import Counting, _full, _served, _tools
+from tests.harness import builders as b
 from tests.harness import workspace
 from tests.harness.servers import PostgresServer, RedisServer
 from tests.harness.services import (
@@ -90,4 +93,18 @@ async def test_a_forged_delta_in_a_notice_is_not_trusted(
     assert NOTICES_REFUSED.labels("bad_delta")._value.get() == refused + 1
     assert counting.deltas == [(2, 3, 1)]  # fetched instead
     served = loader.store.state(ws_id).current
+    assert served is not None and served.proto == await _full(config, ws_id, 3)
+
+
+async def test_removals_and_additions_travel_in_the_notice(
+        signed: tuple[ConfigHandle, RuntimeHandle, Counting], ws_id: str) -> None:
+    config, runtime, counting = signed
+    applied = await config.stub.ApplyDraftEntities(cpb.ApplyDraftEntitiesRequest(
+        workspace_id=ws_id, entities=[b.voice("warm")],
+        deletions=[cpb.EntityRef(kind=pb.ENTITY_KIND_TOOL, entity_id="t050")]))
+    await config.stub.PublishDraft(cpb.PublishDraftRequest(
+        workspace_id=ws_id, reviewed_revision=applied.draft_revision, message="swap"))
+    assert await _served(runtime.app.loader, ws_id, 3) == [2, 3]
+    assert counting.deltas == [] and counting.full == []
+    served = runtime.app.loader.store.state(ws_id).current
     assert served is not None and served.proto == await _full(config, ws_id, 3)
