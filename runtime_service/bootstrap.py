@@ -20,6 +20,7 @@ from runtime_service.adapters.conversation_records import (
 from runtime_service.adapters.database import make_engine, migrate
 from runtime_service.adapters.disk_cache import DiskSnapshotCache
 from runtime_service.adapters.disk_keys import DiskKeyArchive
+from runtime_service.adapters.disk_rollouts import DiskRolloutArchive
 from runtime_service.adapters.judge import ResponderJudge
 from runtime_service.adapters.memory_log import MemoryConversationLog
 from runtime_service.adapters.notifications import BusNotifications, RedisNotifications
@@ -40,6 +41,7 @@ from runtime_service.service.ports import (
     Notifications,
     Recorder,
 )
+from runtime_service.service.rollout_watch import RolloutWatch
 from runtime_service.service.run_pins import RunPins
 from runtime_service.service.store import Store
 from runtime_service.service.test_runner import TestRunner
@@ -72,6 +74,8 @@ class RuntimeApp:
         if isinstance(self.recorder, SqlRecorder):
             self.recorder.start()
         self.loader.preload_from_disk()
+        if self.loader.rollouts is not None:
+            self.loader.rollouts.preload()
         if self.keys is not None:
             self.keys.load()
         self._task = asyncio.create_task(self.loader.run(), name="runtime-loader")
@@ -139,6 +143,8 @@ def bootstrap(settings: RuntimeSettings, bus: InProcessBus | None = None) -> Run
                     channel_refresh_seconds=settings.channel_refresh_seconds,
                     notice_key=notice_key(settings.service_key))
     conversations.load_version = loader.load_pinned
+    loader.rollouts = RolloutWatch(loader.store, config,
+                                   archive=DiskRolloutArchive(settings.data_dir))
     chat = ChatService(
         RunPins(config), _responder(settings), recorder,
         tools=HttpToolCaller(settings.tool_timeout_seconds),

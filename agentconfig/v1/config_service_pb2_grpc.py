@@ -438,8 +438,9 @@ class ConfigServiceServicer:
     def GetVersionChanges(self, request, context):
         """The change from one version of a workspace to a later one: what a runtime replica that
         serves `from_version` needs to build `to_version` (a delta reload). Refused with
-        OUT_OF_RANGE (reason DELTA_TOO_LARGE) when the change is too large to be worth it, and
-        NOT_FOUND when either version does not exist: the caller then loads the whole version.
+        FAILED_PRECONDITION (reason DELTA_TOO_LARGE) when more entities changed than a delta
+        carries, and NOT_FOUND when either version does not exist: the caller then loads the
+        whole version (GetVersion).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

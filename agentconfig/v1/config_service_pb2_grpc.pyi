@@ -64,8 +64,9 @@ class ConfigServiceStub:
     GetVersionChanges: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.GetVersionChangesRequest, _config_service_pb2.GetVersionChangesResponse]
     """The change from one version of a workspace to a later one: what a runtime replica that
     serves `from_version` needs to build `to_version` (a delta reload). Refused with
-    OUT_OF_RANGE (reason DELTA_TOO_LARGE) when the change is too large to be worth it, and
-    NOT_FOUND when either version does not exist: the caller then loads the whole version.
+    FAILED_PRECONDITION (reason DELTA_TOO_LARGE) when more entities changed than a delta
+    carries, and NOT_FOUND when either version does not exist: the caller then loads the
+    whole version (GetVersion).
     """
     RestoreVersion: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.RestoreVersionRequest, _config_service_pb2.RestoreVersionResponse]
     """"Edit this version": replaces the Draft with a version's content."""
@@ -156,8 +157,9 @@ class ConfigServiceAsyncStub(ConfigServiceStub):
     GetVersionChanges: _aio.UnaryUnaryMultiCallable[_config_service_pb2.GetVersionChangesRequest, _config_service_pb2.GetVersionChangesResponse]  # type: ignore[assignment]
     """The change from one version of a workspace to a later one: what a runtime replica that
     serves `from_version` needs to build `to_version` (a delta reload). Refused with
-    OUT_OF_RANGE (reason DELTA_TOO_LARGE) when the change is too large to be worth it, and
-    NOT_FOUND when either version does not exist: the caller then loads the whole version.
+    FAILED_PRECONDITION (reason DELTA_TOO_LARGE) when more entities changed than a delta
+    carries, and NOT_FOUND when either version does not exist: the caller then loads the
+    whole version (GetVersion).
     """
     RestoreVersion: _aio.UnaryUnaryMultiCallable[_config_service_pb2.RestoreVersionRequest, _config_service_pb2.RestoreVersionResponse]  # type: ignore[assignment]
     """"Edit this version": replaces the Draft with a version's content."""
@@ -365,8 +367,9 @@ class ConfigServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_config_service_pb2.GetVersionChangesResponse, _abc.Awaitable[_config_service_pb2.GetVersionChangesResponse]]:
         """The change from one version of a workspace to a later one: what a runtime replica that
         serves `from_version` needs to build `to_version` (a delta reload). Refused with
-        OUT_OF_RANGE (reason DELTA_TOO_LARGE) when the change is too large to be worth it, and
-        NOT_FOUND when either version does not exist: the caller then loads the whole version.
+        FAILED_PRECONDITION (reason DELTA_TOO_LARGE) when more entities changed than a delta
+        carries, and NOT_FOUND when either version does not exist: the caller then loads the
+        whole version (GetVersion).
         """
 
     @_abc_1.abstractmethod

@@ -35,6 +35,10 @@ class _ServeReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ServeReas
     """The version the conversation started on (policy "pinned", not idle yet)."""
     SERVE_REASON_CHAT: _ServeReason.ValueType  # 3
     """The internal chat's Draft or chosen version."""
+    SERVE_REASON_ROLLOUT: _ServeReason.ValueType  # 4
+    """A new conversation in the candidate's share of a staged rollout (docs/rollouts.md);
+    it is pinned to the candidate from then on.
+    """
 
 class ServeReason(_ServeReason, metaclass=_ServeReasonEnumTypeWrapper):
     """Why a version answered."""
@@ -46,6 +50,10 @@ SERVE_REASON_PINNED: ServeReason.ValueType  # 2
 """The version the conversation started on (policy "pinned", not idle yet)."""
 SERVE_REASON_CHAT: ServeReason.ValueType  # 3
 """The internal chat's Draft or chosen version."""
+SERVE_REASON_ROLLOUT: ServeReason.ValueType  # 4
+"""A new conversation in the candidate's share of a staged rollout (docs/rollouts.md);
+it is pinned to the candidate from then on.
+"""
 Global___ServeReason: _TypeAlias = ServeReason  # noqa: Y015
 
 class _ChatSource:

@@ -14,9 +14,11 @@ from grpc_status import rpc_status
 from agentconfig import errors
 from agentconfig.kinds import kind_by_enum
 from agentconfig.names import CHANNEL_TYPE_NAMES, ROLE_NAMES
+from agentconfig.rollouts import RolloutState
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from agentconfig.v1 import entities_pb2 as pb
+from agentconfig.v1 import rollouts_pb2 as ropb
 from runtime_service.domain.access import KeyInfo
 from runtime_service.domain.snapshot_delta import Delta
 from runtime_service.service.ports import ChannelBinding, ConfigSource, WorkspaceSettings
@@ -162,6 +164,18 @@ class GrpcConfigSource(ConfigSource):
         found: Any = await self._call(self._stub.GetWorkspace, cpb.GetWorkspaceRequest(
             workspace_id=workspace_id))
         return WorkspaceSettings(frozenset(found.workspace.settings.live_tool_ids))
+
+    async def rollout(self, workspace_id: str) -> RolloutState | None:
+        try:
+            found: Any = await self._call(self._stub.GetRollout, ropb.GetRolloutRequest(
+                workspace_id=workspace_id))
+        except errors.NotFound as exc:
+            if exc.reason == "ROLLOUT_NOT_FOUND":
+                return None
+            raise
+        r = found.rollout
+        return RolloutState(r.rollout_id, r.sequence, r.candidate_version, r.share_bp,
+                            frozenset(r.channel_ids), r.phase == ropb.ROLLOUT_PHASE_ACTIVE)
 
     async def close(self) -> None:
         await self._channel.close()

@@ -83,7 +83,8 @@ class ProductionRpcs(RpcBase):
         state, _ = await self._production(request.workspace_id)
         binding = _binding(state, request.channel_id)
         opened = await self._conversations.start_turn(state, conversation_id,
-                                                request.conversation_token)
+                                                      request.conversation_token,
+                                                      channel_id=binding.channel_id)
         opened, answer = _answered(state, opened, lambda snapshot: channel_answer(
             snapshot, binding.target_kind, binding.target_id, request.context,
             binding.channel_id, binding.type, opened.state.current_agent_id))

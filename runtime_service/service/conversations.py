@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
+from agentconfig.rollouts import ServeReason, choose_version
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from runtime_service.domain.conversation import ConversationState
 from runtime_service.domain.conversation_token import TokenSigner
@@ -61,24 +62,45 @@ class Conversations:
         return self._policies.get(workspace_id, self._default)
 
     async def start_turn(self, state: WorkspaceState, conversation_id: str, token: str,
-                   now: float | None = None) -> Opened:
+                         now: float | None = None, channel_id: str = "") -> Opened:
         now = time.time() if now is None else now
         current = state.current
         assert current is not None
         key = (state.workspace_id, conversation_id)
         pinned = self.policy(state.workspace_id) != LATEST
-        fresh = ConversationState(*key, current.version, current.content_hash, last_turn_at=now)
+        start, served = await self._start_on(state, current, conversation_id, channel_id)
+        fresh = ConversationState(*key, start.version, start.content_hash, last_turn_at=now)
         prior = await self._find(key, token, fresh if pinned else fresh.unpinned(), now)
-        if not pinned:
-            return Opened(current, current.served_from, (prior or fresh).unpinned())
+        if not pinned:  # every turn as a new one: by its bucket, never pinned
+            rollout = start is not current
+            return Opened(start, served if rollout else current.served_from,
+                          (prior or fresh).unpinned())
         if prior is None or not prior.version:
-            return Opened(current, current.pinned_from,
-                          prior.pinned_to(current.version, current.content_hash)
+            return Opened(start, served, prior.pinned_to(start.version, start.content_hash)
                           if prior else fresh)
         snapshot = await self._pinned(state, prior)
         if snapshot is None:  # cannot be had now: Production answers, the pin stays
             return Opened(current, current.served_from, prior)
         return Opened(snapshot, snapshot.pinned_from, prior)
+
+    async def _start_on(self, state: WorkspaceState, current: ServingSnapshot,
+                        conversation_id: str, channel_id: str,
+                        ) -> tuple[ServingSnapshot, rpb.ServedFrom]:
+        """What a new conversation starts on: the candidate of a staged rollout when its
+        bucket says so (the same answer on every replica), else Production; Production too
+        when the candidate cannot be had now."""
+        version, why = choose_version(state.workspace_id, current.version, state.rollout,
+                                      channel_id, conversation_id)
+        if why is not ServeReason.ROLLOUT_BUCKET or version == current.version:
+            return current, current.pinned_from
+        candidate = state.versions.get(version)
+        if candidate is None and self.load_version is not None:
+            candidate = await self.load_version(state.workspace_id, version, "")
+        if candidate is None:
+            return current, current.pinned_from
+        return candidate, rpb.ServedFrom(
+            workspace_id=candidate.workspace_id, version=candidate.version,
+            content_hash=candidate.content_hash, reason=rpb.SERVE_REASON_ROLLOUT)
 
     async def _find(self, key: tuple[str, str], token: str, fresh: ConversationState, now: float,
                     ) -> ConversationState | None:

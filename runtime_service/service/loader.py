@@ -43,6 +43,8 @@ class Loader(Reconciler, PinnedLoads):
                 return state
             try:
                 await self._load_production(workspace_id)
+                if self.rollouts is not None:  # before the first conversation picks
+                    await self.rollouts.refresh(workspace_id)
             except NotFound as exc:
                 error: AgentConfigError = exc
                 if exc.reason == "NO_PRODUCTION":
@@ -61,6 +63,8 @@ class Loader(Reconciler, PinnedLoads):
         state = self.store.get(move.workspace_id)
         if state is None:
             return  # not in use here: loads on first use
+        if self.rollouts is not None:  # a rollout change is announced as a notice too
+            self.rollouts.poke(move.workspace_id)
         if not self._newer(state, move):
             return  # a duplicate or an old, reordered notice
         self._missing.pop(move.workspace_id, None)
@@ -85,6 +89,8 @@ class Loader(Reconciler, PinnedLoads):
             while True:  # jittered so that replicas do not hit the config service together
                 await asyncio.sleep(self.reconcile_seconds * random.uniform(0.75, 1.0))
                 await self.reconcile()
+                if self.rollouts is not None:
+                    await self.rollouts.reconcile()
                 now = time.monotonic()
                 self.conversations.sweep(time.time())
                 DEGRADED.set(1 if self.degraded_reasons() else 0)

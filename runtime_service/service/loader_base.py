@@ -21,6 +21,7 @@ from runtime_service.service.ports import (
     Notifications,
     SnapshotCache,
 )
+from runtime_service.service.rollout_watch import RolloutWatch
 from runtime_service.service.store import Store, WorkspaceState
 
 log = logging.getLogger("runtime_service.service.loader")
@@ -56,6 +57,7 @@ class LoaderBase:
         self.config_reachable = True
         self.corrupt: dict[str, str] = {}
         self._unconfirmed: set[str] = set()  # preloaded from disk, not yet checked
+        self.rollouts: RolloutWatch | None = None  # staged rollouts, wired by the bootstrap
 
     async def _fetch(self, first: Coroutine[Any, Any, T], workspace_id: str,
                      ) -> tuple[T, list[ChannelBinding]]:

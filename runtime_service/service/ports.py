@@ -9,6 +9,7 @@ from datetime import datetime
 
 from agentconfig.bus import ProductionMove
 from agentconfig.errors import FailedPrecondition
+from agentconfig.rollouts import RolloutState
 from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from agentconfig.v1 import testing_pb2 as tpb
@@ -55,6 +56,11 @@ class ConfigSource(abc.ABC):
     async def workspace_settings(self, workspace_id: str) -> WorkspaceSettings:
         """The workspace's settings; a source that cannot tell allows nothing live."""
         return WorkspaceSettings()
+    async def rollout(self, workspace_id: str) -> RolloutState | None:
+        """The workspace's latest staged rollout (active or ended), None if it never had
+        one. A source that knows no rollouts (the tests' fakes) has none."""
+        return None
+
     async def reconnect(self) -> None:
         """Called after calls failed: renew the connection if it is waiting out a backoff."""
         return None
@@ -112,6 +118,15 @@ class Notifications(abc.ABC):
         """Publish what this replica serves, expiring after ttl seconds."""
     async def close(self) -> None:
         return None
+
+
+class RolloutArchive(abc.ABC):
+    """The rollout states served by, on disk (a restart assigns conversations as before)."""
+
+    @abc.abstractmethod
+    def save(self, states: dict[str, RolloutState]) -> None: ...
+    @abc.abstractmethod
+    def load(self) -> dict[str, RolloutState]: ...
 
 
 class SnapshotCache(abc.ABC):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from agentconfig.rollouts import RolloutState
 from runtime_service.domain.snapshot import ServingSnapshot
 from runtime_service.service.ports import ChannelBinding
 
@@ -21,6 +22,16 @@ class WorkspaceState:
     channels: dict[str, ChannelBinding] = field(default_factory=dict)
     from_disk: bool = False
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    # the workspace's staged rollout as last seen (agentconfig.rollouts), forward only
+    rollout: RolloutState | None = None
+
+    def apply_rollout(self, rollout: RolloutState) -> bool:
+        """Take a rollout state if its sequence is newer; True when it moved. A late answer
+        never undoes a newer state (an abort is not revived by a slow refresh)."""
+        if self.rollout is not None and rollout.sequence <= self.rollout.sequence:
+            return False
+        self.rollout = rollout
+        return True
 
     def swap(self, snapshot: ServingSnapshot, *, from_disk: bool = False) -> bool:
         """Serve ``snapshot`` if it is newer; True when it moved."""
