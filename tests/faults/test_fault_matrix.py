@@ -15,11 +15,16 @@ import uuid
 import grpc
 import pytest
 import redis
+from google.protobuf import json_format
 
+from agentconfig.bus import ProductionMove, notice_key
+from agentconfig.canonical import snapshot_hash
+from agentconfig.kinds import entity_from_parts
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
+from runtime_service.domain.snapshot import hashed
 from tests.faults.world import BOUND, FIGURES, World, auth
 from tests.harness import workspace
 
@@ -262,6 +267,62 @@ async def test_draft_reads_name_the_revision_they_hold(world: World) -> None:
                     "naming a revision they did not hold"))
     assert len(checked) > 20
     assert not wrong, wrong[:3]
+
+
+async def test_forged_delta_in_a_notice(world: World) -> None:
+    """Issue 11: a notice carrying a delta that would pass every check but the signature
+    (its content hash is the forged content's) is not served, and the real publish of the
+    same version number is."""
+    since = time.monotonic()
+    listed = await world.stub.ListVersions(cpb.ListVersionsRequest(
+        workspace_id=world.workspace_id, page_size=1))
+    current = listed.versions[0].number
+    got = await world.stub.GetVersion(cpb.GetVersionRequest(
+        workspace_id=world.workspace_id, version=current))
+    hashes = dict(hashed(e) for e in got.snapshot.entities)
+    support = next(e for e in got.snapshot.entities if e.id == "support")
+    spec = json_format.MessageToDict(support.agent) | {"instructions": "forged"}
+    key, forged_hash = hashed(entity_from_parts("agent", "support", spec))
+    hashes[key] = forged_hash
+    delta = json.dumps({"from": current, "count": len(hashes), "removed": [],
+                        "changed": [["agent", "support", forged_hash, spec]]})
+    forged = ProductionMove(world.workspace_id, current + 1, snapshot_hash(
+        (k, i, h) for (k, i), h in hashes.items())).signed(delta, notice_key("guessed"))
+    await asyncio.to_thread(_redis(world).publish, "agentconfig:production", forged.to_json())
+    await asyncio.sleep(0.5)
+    served = {r.version for g in world.gateways.values() for r in g.readings if r.at >= since}
+    assert served == {current}
+    version = await world.publish("the real one")
+    published = time.monotonic()
+    took = await world.served_everywhere(version, published)
+    _figure("a notice with a forged (unsigned) delta, then the real publish", took)
+    assert took <= BOUND
+    real = (await world.stub.GetVersion(cpb.GetVersionRequest(
+        workspace_id=world.workspace_id, version=version))).version.content_hash
+    for process in world.replicas.values():
+        async with grpc.aio.insecure_channel(process.address) as channel:
+            answer = await rgrpc.RuntimeServiceStub(channel).ResolveChannel(
+                rpb.ResolveChannelRequest(workspace_id=world.workspace_id, channel_id="web"),
+                metadata=auth(world.channel_key))
+        assert answer.served_from.content_hash == real
+    _assert_clean(world, since)
+
+
+async def test_replica_several_versions_behind(world: World) -> None:
+    """Issue 11: notices of three publishes lost together; each replica catches up by the
+    change from what it serves (one delta), never by loading the version whole."""
+    since = time.monotonic()
+    await asyncio.to_thread(_redis(world).client_kill_filter, _type="pubsub")
+    versions = [await world.publish(f"lost {n}") for n in range(3)]
+    published = time.monotonic()
+    took = await world.served_everywhere(versions[-1], published)
+    _figure("three publishes while the subscriptions were cut", took)
+    assert took <= BOUND
+    _assert_clean(world, since)
+    for process in world.replicas.values():
+        last = [line for line in process.log_text().splitlines()
+                if f"serving {world.workspace_id} v{versions[-1]} " in line]
+        assert last and ("(delta)" in last[-1] or "(notice)" in last[-1]), last
 
 
 async def test_nothing_lost_nothing_backwards(world: World) -> None:
