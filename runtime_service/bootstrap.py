@@ -35,6 +35,7 @@ from runtime_service.service.conversation_reads import Upkeep
 from runtime_service.service.conversations import Conversations
 from runtime_service.service.keys import KeyCache
 from runtime_service.service.loader import Loader
+from runtime_service.service.outcomes import OutcomeTally
 from runtime_service.service.ports import (
     ConversationLog,
     ConversationRecords,
@@ -145,6 +146,7 @@ def bootstrap(settings: RuntimeSettings, bus: InProcessBus | None = None) -> Run
     conversations.load_version = loader.load_pinned
     loader.rollouts = RolloutWatch(loader.store, config,
                                    archive=DiskRolloutArchive(settings.data_dir))
+    loader.outcomes = OutcomeTally(loader.store, config, settings.replica_id)
     chat = ChatService(
         RunPins(config), _responder(settings), recorder,
         tools=HttpToolCaller(settings.tool_timeout_seconds),

@@ -149,6 +149,31 @@ CONVERSATION_SOURCE_CHANNEL: ConversationSource.ValueType  # 1
 CONVERSATION_SOURCE_CHAT: ConversationSource.ValueType  # 2
 Global___ConversationSource: _TypeAlias = ConversationSource  # noqa: Y015
 
+class _TurnOutcome:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _TurnOutcomeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TurnOutcome.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    TURN_OUTCOME_UNSPECIFIED: _TurnOutcome.ValueType  # 0
+    TURN_OUTCOME_OK: _TurnOutcome.ValueType  # 1
+    TURN_OUTCOME_ERROR: _TurnOutcome.ValueType  # 2
+    TURN_OUTCOME_ESCALATED: _TurnOutcome.ValueType  # 3
+    """Handed to a human."""
+    TURN_OUTCOME_NEGATIVE_FEEDBACK: _TurnOutcome.ValueType  # 4
+    """The user said the answer was bad (thumbs down, a complaint)."""
+
+class TurnOutcome(_TurnOutcome, metaclass=_TurnOutcomeEnumTypeWrapper): ...
+
+TURN_OUTCOME_UNSPECIFIED: TurnOutcome.ValueType  # 0
+TURN_OUTCOME_OK: TurnOutcome.ValueType  # 1
+TURN_OUTCOME_ERROR: TurnOutcome.ValueType  # 2
+TURN_OUTCOME_ESCALATED: TurnOutcome.ValueType  # 3
+"""Handed to a human."""
+TURN_OUTCOME_NEGATIVE_FEEDBACK: TurnOutcome.ValueType  # 4
+"""The user said the answer was bad (thumbs down, a complaint)."""
+Global___TurnOutcome: _TypeAlias = TurnOutcome  # noqa: Y015
+
 class _TestTargetSource:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -1215,6 +1240,83 @@ class GetConversationResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetConversationResponse: _TypeAlias = GetConversationResponse  # noqa: Y015
+
+@_typing.final
+class OutcomeEvent(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    LATENCY_MS_FIELD_NUMBER: _builtins.int
+    conversation_id: _builtins.str
+    version: _builtins.int
+    """served_from.version of the turn's answer."""
+    outcome: Global___TurnOutcome.ValueType
+    latency_ms: _builtins.int
+    """End to end, as the gateway measured it (0 to 3,600,000)."""
+    def __init__(
+        self,
+        *,
+        conversation_id: _builtins.str = ...,
+        version: _builtins.int = ...,
+        outcome: Global___TurnOutcome.ValueType = ...,
+        latency_ms: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation_id", b"conversation_id", "latency_ms", b"latency_ms", "outcome", b"outcome", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OutcomeEvent: _TypeAlias = OutcomeEvent  # noqa: Y015
+
+@_typing.final
+class ReportOutcomesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WORKSPACE_ID_FIELD_NUMBER: _builtins.int
+    EVENTS_FIELD_NUMBER: _builtins.int
+    workspace_id: _builtins.str
+    @_builtins.property
+    def events(self) -> _containers.RepeatedCompositeFieldContainer[Global___OutcomeEvent]:
+        """At most 1,000 per call."""
+
+    def __init__(
+        self,
+        *,
+        workspace_id: _builtins.str = ...,
+        events: _abc.Iterable[Global___OutcomeEvent] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["events", b"events", "workspace_id", b"workspace_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReportOutcomesRequest: _TypeAlias = ReportOutcomesRequest  # noqa: Y015
+
+@_typing.final
+class ReportOutcomesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACCEPTED_FIELD_NUMBER: _builtins.int
+    accepted: _builtins.int
+    """Events counted: those for the versions of the workspace's staged rollout (the
+    candidate and Production); the rest are not needed by any guard.
+    """
+    def __init__(
+        self,
+        *,
+        accepted: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted", b"accepted"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReportOutcomesResponse: _TypeAlias = ReportOutcomesResponse  # noqa: Y015
 
 @_typing.final
 class GetReplicaStatusRequest(_message.Message):

@@ -86,6 +86,11 @@ class RuntimeServiceStub:
                 request_serializer=agentconfig_dot_v1_dot_runtime__service__pb2.GetReplicaStatusRequest.SerializeToString,
                 response_deserializer=agentconfig_dot_v1_dot_runtime__service__pb2.GetReplicaStatusResponse.FromString,
                 _registered_method=True)
+        self.ReportOutcomes = channel.unary_unary(
+                '/agentconfig.v1.RuntimeService/ReportOutcomes',
+                request_serializer=agentconfig_dot_v1_dot_runtime__service__pb2.ReportOutcomesRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_runtime__service__pb2.ReportOutcomesResponse.FromString,
+                _registered_method=True)
 
 
 class RuntimeServiceServicer:
@@ -165,6 +170,15 @@ class RuntimeServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReportOutcomes(self, request, context):
+        """Gateways report how turns went (batched); the replica counts them per version of the
+        workspace's staged rollout and forwards compact counts (never the events) to the config
+        service, whose guards may abort the rollout (docs/rollouts.md).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RuntimeServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -217,6 +231,11 @@ def add_RuntimeServiceServicer_to_server(servicer, server):
                     servicer.GetReplicaStatus,
                     request_deserializer=agentconfig_dot_v1_dot_runtime__service__pb2.GetReplicaStatusRequest.FromString,
                     response_serializer=agentconfig_dot_v1_dot_runtime__service__pb2.GetReplicaStatusResponse.SerializeToString,
+            ),
+            'ReportOutcomes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportOutcomes,
+                    request_deserializer=agentconfig_dot_v1_dot_runtime__service__pb2.ReportOutcomesRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_runtime__service__pb2.ReportOutcomesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -491,6 +510,33 @@ class RuntimeService:
             '/agentconfig.v1.RuntimeService/GetReplicaStatus',
             agentconfig_dot_v1_dot_runtime__service__pb2.GetReplicaStatusRequest.SerializeToString,
             agentconfig_dot_v1_dot_runtime__service__pb2.GetReplicaStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportOutcomes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.RuntimeService/ReportOutcomes',
+            agentconfig_dot_v1_dot_runtime__service__pb2.ReportOutcomesRequest.SerializeToString,
+            agentconfig_dot_v1_dot_runtime__service__pb2.ReportOutcomesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -59,6 +59,11 @@ class RuntimeServiceStub:
     """
     GetReplicaStatus: _grpc.UnaryUnaryMultiCallable[_runtime_service_pb2.GetReplicaStatusRequest, _runtime_service_pb2.GetReplicaStatusResponse]
     """What this replica serves, and whether it is degraded."""
+    ReportOutcomes: _grpc.UnaryUnaryMultiCallable[_runtime_service_pb2.ReportOutcomesRequest, _runtime_service_pb2.ReportOutcomesResponse]
+    """Gateways report how turns went (batched); the replica counts them per version of the
+    workspace's staged rollout and forwards compact counts (never the events) to the config
+    service, whose guards may abort the rollout (docs/rollouts.md).
+    """
 
 @_typing.type_check_only
 class RuntimeServiceAsyncStub(RuntimeServiceStub):
@@ -91,6 +96,11 @@ class RuntimeServiceAsyncStub(RuntimeServiceStub):
     """
     GetReplicaStatus: _aio.UnaryUnaryMultiCallable[_runtime_service_pb2.GetReplicaStatusRequest, _runtime_service_pb2.GetReplicaStatusResponse]  # type: ignore[assignment]
     """What this replica serves, and whether it is degraded."""
+    ReportOutcomes: _aio.UnaryUnaryMultiCallable[_runtime_service_pb2.ReportOutcomesRequest, _runtime_service_pb2.ReportOutcomesResponse]  # type: ignore[assignment]
+    """Gateways report how turns went (batched); the replica counts them per version of the
+    workspace's staged rollout and forwards compact counts (never the events) to the config
+    service, whose guards may abort the rollout (docs/rollouts.md).
+    """
 
 class RuntimeServiceServicer(metaclass=_abc_1.ABCMeta):
     """Serves production configuration to channel gateways from memory, and the internal chat
@@ -180,5 +190,16 @@ class RuntimeServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_runtime_service_pb2.GetReplicaStatusResponse, _abc.Awaitable[_runtime_service_pb2.GetReplicaStatusResponse]]:
         """What this replica serves, and whether it is degraded."""
+
+    @_abc_1.abstractmethod
+    def ReportOutcomes(
+        self,
+        request: _runtime_service_pb2.ReportOutcomesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_runtime_service_pb2.ReportOutcomesResponse, _abc.Awaitable[_runtime_service_pb2.ReportOutcomesResponse]]:
+        """Gateways report how turns went (batched); the replica counts them per version of the
+        workspace's staged rollout and forwards compact counts (never the events) to the config
+        service, whose guards may abort the rollout (docs/rollouts.md).
+        """
 
 def add_RuntimeServiceServicer_to_server(servicer: RuntimeServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

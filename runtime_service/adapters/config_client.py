@@ -14,6 +14,7 @@ from grpc_status import rpc_status
 from agentconfig import errors
 from agentconfig.kinds import kind_by_enum
 from agentconfig.names import CHANNEL_TYPE_NAMES, ROLE_NAMES
+from agentconfig.rollout_guards import OutcomeCounts
 from agentconfig.rollouts import RolloutState
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
@@ -176,6 +177,15 @@ class GrpcConfigSource(ConfigSource):
         r = found.rollout
         return RolloutState(r.rollout_id, r.sequence, r.candidate_version, r.share_bp,
                             frozenset(r.channel_ids), r.phase == ropb.ROLLOUT_PHASE_ACTIVE)
+
+    async def report_outcomes(self, workspace_id: str, rollout_id: str, reporter: str,
+                              counts: list[tuple[int, OutcomeCounts]]) -> None:
+        await self._call(self._stub.ReportOutcomeCounts, ropb.ReportOutcomeCountsRequest(
+            workspace_id=workspace_id, rollout_id=rollout_id, reporter=reporter,
+            outcomes=[ropb.VersionOutcomes(version=v, counts=ropb.OutcomeCounts(
+                conversations=c.conversations, turns=c.turns, errors=c.errors,
+                escalations=c.escalations, negative_feedback=c.negative_feedback,
+                latency_ms_total=c.latency_ms_total)) for v, c in counts]))
 
     async def close(self) -> None:
         await self._channel.close()

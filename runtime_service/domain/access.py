@@ -7,6 +7,7 @@
 | Chat, StreamChat (Draft or any version)          | editor+ (never a channel key)        |
 | RunTests (the caller's key is forwarded)         | editor+ (never a channel key)        |
 | ListConversations, GetConversation               | viewer+ (never a channel key)        |
+| ReportOutcomes                                   | channel keys (any), viewer+          |
 | GetReplicaStatus                                 | any valid key, the service credential |
 """
 
@@ -71,7 +72,7 @@ def check_method(method: str, caller: Caller) -> None:
             raise _deny(method, "the viewer role")
         return
     if caller.role == "channel":
-        if caller.channel_ids and method != "ResolveChannel":
+        if caller.channel_ids and method not in ("ResolveChannel", "ReportOutcomes"):
             raise _deny(method, "a key not limited to channels")
         return
     if RANK.get(caller.role, 0) < RANK["viewer"]:

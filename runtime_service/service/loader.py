@@ -91,6 +91,8 @@ class Loader(Reconciler, PinnedLoads):
                 await self.reconcile()
                 if self.rollouts is not None:
                     await self.rollouts.reconcile()
+                if self.outcomes is not None:
+                    await self.outcomes.flush()
                 now = time.monotonic()
                 self.conversations.sweep(time.time())
                 DEGRADED.set(1 if self.degraded_reasons() else 0)

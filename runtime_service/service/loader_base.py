@@ -15,6 +15,7 @@ from agentconfig.errors import AgentConfigError, Unavailable
 from agentconfig.metrics import RELOADS, SERVED_VERSION
 from runtime_service.domain.snapshot import ServingSnapshot
 from runtime_service.service.conversations import Conversations
+from runtime_service.service.outcomes import OutcomeTally
 from runtime_service.service.ports import (
     ChannelBinding,
     ConfigSource,
@@ -58,6 +59,7 @@ class LoaderBase:
         self.corrupt: dict[str, str] = {}
         self._unconfirmed: set[str] = set()  # preloaded from disk, not yet checked
         self.rollouts: RolloutWatch | None = None  # staged rollouts, wired by the bootstrap
+        self.outcomes: OutcomeTally | None = None  # gateways' outcome reports, forwarded
 
     async def _fetch(self, first: Coroutine[Any, Any, T], workspace_id: str,
                      ) -> tuple[T, list[ChannelBinding]]:

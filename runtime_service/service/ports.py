@@ -9,6 +9,7 @@ from datetime import datetime
 
 from agentconfig.bus import ProductionMove
 from agentconfig.errors import FailedPrecondition
+from agentconfig.rollout_guards import OutcomeCounts
 from agentconfig.rollouts import RolloutState
 from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import runtime_service_pb2 as rpb
@@ -59,6 +60,12 @@ class ConfigSource(abc.ABC):
     async def rollout(self, workspace_id: str) -> RolloutState | None:
         """The workspace's latest staged rollout (active or ended), None if it never had
         one. A source that knows no rollouts (the tests' fakes) has none."""
+        return None
+
+    async def report_outcomes(self, workspace_id: str, rollout_id: str, reporter: str,
+                              counts: list[tuple[int, OutcomeCounts]]) -> None:
+        """Forward a rollout's cumulative outcome counts per version (ReportOutcomeCounts).
+        A source that knows no rollouts drops them."""
         return None
 
     async def reconnect(self) -> None:

@@ -85,12 +85,14 @@ def _runtime_request(method: str, ws: str) -> Any:
                                 target_id="support", source=rpb.CHAT_SOURCE_DRAFT,
                                 message="hi"),
         "RunTests": rpb.RunTestsRequest(workspace_id=ws, source=rpb.TEST_TARGET_SOURCE_DRAFT),
+        "ReportOutcomes": rpb.ReportOutcomesRequest(workspace_id=ws, events=[rpb.OutcomeEvent(
+            conversation_id="c-1", version=1, outcome=rpb.TURN_OUTCOME_OK)]),
     }[method]
 
 
 @pytest.mark.parametrize(("method", "role", "target"), [
     (m, r, t) for m in ("ResolveChannel", "ResolveAgent", "GetProductionSnapshot", "Chat",
-                        "WatchProduction", "RunTests") for r in ROLES
+                        "WatchProduction", "RunTests", "ReportOutcomes") for r in ROLES
     for t in ("own", "other")])
 async def test_runtime_service(secured: Secured, method: str, role: str, target: str) -> None:
     ws = secured.own if target == "own" else secured.other

@@ -44,6 +44,12 @@ def chat(**kw: Any) -> Callable[[], rpb.ChatRequest]:
     return lambda: rpb.ChatRequest(**(base | kw))
 
 
+def event(**kw: Any) -> rpb.OutcomeEvent:
+    base: dict[str, Any] = {"conversation_id": "c-1", "version": 1,
+                            "outcome": rpb.TURN_OUTCOME_OK, "latency_ms": 120}
+    return rpb.OutcomeEvent(**(base | kw))
+
+
 def stream(**kw: Any) -> Callable[[], rpb.StreamChatRequest]:
     return lambda: rpb.StreamChatRequest(chat=chat(**kw)())
 
@@ -171,6 +177,27 @@ ROWS = [
     Row("channel filter too long", "ListConversations",
         lambda: rpb.ListConversationsRequest(workspace_id=WS, channel_id="c" * 65),
         Code.INVALID_ARGUMENT, "channel_id"),
+    Row("outcomes without a workspace", "ReportOutcomes",
+        lambda: rpb.ReportOutcomesRequest(events=[event()]), Code.INVALID_ARGUMENT,
+        "workspace_id"),
+    Row("too many outcomes", "ReportOutcomes",
+        lambda: rpb.ReportOutcomesRequest(workspace_id=WS, events=[event()] * 1001),
+        Code.INVALID_ARGUMENT, "events"),
+    Row("outcome without a conversation", "ReportOutcomes",
+        lambda: rpb.ReportOutcomesRequest(workspace_id=WS, events=[event(conversation_id="")]),
+        Code.INVALID_ARGUMENT, "events[0].conversation_id"),
+    Row("outcome of version 0", "ReportOutcomes",
+        lambda: rpb.ReportOutcomesRequest(workspace_id=WS, events=[event(), event(version=0)]),
+        Code.INVALID_ARGUMENT, "events[1].version"),
+    Row("outcome unspecified", "ReportOutcomes",
+        lambda: rpb.ReportOutcomesRequest(workspace_id=WS, events=[event(outcome=0)]),
+        Code.INVALID_ARGUMENT, "events[0].outcome"),
+    Row("outcome latency negative", "ReportOutcomes",
+        lambda: rpb.ReportOutcomesRequest(workspace_id=WS, events=[event(latency_ms=-1)]),
+        Code.INVALID_ARGUMENT, "events[0].latency_ms"),
+    Row("outcomes of an unknown workspace", "ReportOutcomes",
+        lambda: rpb.ReportOutcomesRequest(workspace_id="rt-nope", events=[event()]),
+        Code.NOT_FOUND),
 ]
 
 
