@@ -1,9 +1,10 @@
-"""Issue 12, item 2: a staged rollout served by two runtime replicas with no balancer
-between them. New conversations go to the candidate exactly as their bucket says (the same
-answer on each replica, and again after a replica restarts); stepping up moves only new
-conversations; conversations keep the version they started on (the pin) through a step and
-an abort; an abort reaches every replica within the propagation bound; a promote makes the
-candidate Production."""
+"""Issue 12, item 2: a staged rollout changed through two config-service instances (one
+database) and served by two runtime replicas with no balancer between them. New
+conversations go to the candidate exactly as their bucket says (the same answer on each
+replica, and again after a replica restarts); stepping up moves only new conversations;
+conversations keep the version they started on (the pin) through a step and an abort; an
+abort reaches every replica within the propagation bound; a promote makes the candidate
+Production."""
 
 from __future__ import annotations
 
@@ -24,7 +25,12 @@ from agentconfig.v1 import runtime_service_pb2 as rpb
 from tests.harness import builders as b
 from tests.harness import workspace
 from tests.harness.servers import RedisServer
-from tests.harness.services import ConfigHandle, RuntimeHandle, start_runtime_service
+from tests.harness.services import (
+    ConfigHandle,
+    RuntimeHandle,
+    start_config_service,
+    start_runtime_service,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 SECRET = "rollout-" + uuid.uuid4().hex
@@ -99,10 +105,20 @@ async def _still_pinned(pair: list[RuntimeHandle], ws: str, served: dict[str, in
         assert (answer.version, answer.reason) == (version, rpb.SERVE_REASON_PINNED), cid
 
 
-async def test_staged_rollout_across_replicas(config: ConfigHandle, pair: list[RuntimeHandle],
+@pytest_asyncio.fixture(loop_scope="session")
+async def second(postgres_url: str, redis_server: RedisServer,
+                 config: ConfigHandle) -> AsyncIterator[ConfigHandle]:
+    """Another config-service instance on the same database, with its own relay."""
+    handle = await start_config_service(postgres_url, redis_server.url, migrate=False)
+    yield handle
+    await handle.stop()
+
+
+async def test_staged_rollout_across_replicas(config: ConfigHandle, second: ConfigHandle,
+                                              pair: list[RuntimeHandle],
                                               redis_server: RedisServer, postgres_url: str,
                                               tmp_path: Path, ws_id: str) -> None:
-    stub = config.stub
+    stub, other = config.stub, second.stub
     await workspace.seed(stub, ws_id)
     draft = (await stub.GetDraft(cpb.GetDraftRequest(workspace_id=ws_id))).draft
     support = await stub.GetDraftEntity(cpb.GetDraftEntityRequest(
@@ -127,7 +143,7 @@ async def test_staged_rollout_across_replicas(config: ConfigHandle, pair: list[R
     first = await _assigned(pair, ws_id, rid, 1000, _ids(ws_id, rid, 10, 1000, True)
                             + _ids(ws_id, rid, 30, 1000, False))
 
-    await stub.AdvanceRollout(ropb.AdvanceRolloutRequest(workspace_id=ws_id, rollout_id=rid))
+    await other.AdvanceRollout(ropb.AdvanceRolloutRequest(workspace_id=ws_id, rollout_id=rid))
     await _until(pair, ws_id, rid, 5000, 2)
     await _still_pinned(pair, ws_id, first)  # a step moves only new conversations
     second = await _assigned(pair, ws_id, rid, 5000, _ids(ws_id, rid, 20, 5000, True)
@@ -138,14 +154,14 @@ async def test_staged_rollout_across_replicas(config: ConfigHandle, pair: list[R
     await _assigned(pair, ws_id, rid, 5000, _ids(ws_id, rid, 10, 5000, True)
                     + _ids(ws_id, rid, 10, 5000, False))
 
-    await stub.AbortRollout(ropb.AbortRolloutRequest(workspace_id=ws_id, rollout_id=rid))
+    await other.AbortRollout(ropb.AbortRolloutRequest(workspace_id=ws_id, rollout_id=rid))
     took = await _until(pair, ws_id, rid, 0, 1)
     assert took < BOUND
     for cid in _ids(ws_id, rid, 20, 5000, True):  # the candidate's share gets Production
         assert (await _turn(pair[0], ws_id, cid)).version == 1
     await _still_pinned(pair, ws_id, first | second)  # started on v2: stay on v2
 
-    again = (await stub.StartRollout(ropb.StartRolloutRequest(
+    again = (await other.StartRollout(ropb.StartRolloutRequest(
         workspace_id=ws_id, candidate_version=2, steps_bp=[5000]))).rollout
     await stub.PromoteRollout(ropb.PromoteRolloutRequest(workspace_id=ws_id,
                                                          rollout_id=again.rollout_id))
