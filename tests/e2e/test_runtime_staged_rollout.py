@@ -146,7 +146,7 @@ async def test_staged_rollout_across_replicas(config: ConfigHandle, second: Conf
     await other.AdvanceRollout(ropb.AdvanceRolloutRequest(workspace_id=ws_id, rollout_id=rid))
     await _until(pair, ws_id, rid, 5000, 2)
     await _still_pinned(pair, ws_id, first)  # a step moves only new conversations
-    second = await _assigned(pair, ws_id, rid, 5000, _ids(ws_id, rid, 20, 5000, True)
+    stepped = await _assigned(pair, ws_id, rid, 5000, _ids(ws_id, rid, 20, 5000, True)
                              + _ids(ws_id, rid, 20, 5000, False))
 
     await pair[1].stop()  # a replica restarted mid-rollout assigns the same way
@@ -159,7 +159,7 @@ async def test_staged_rollout_across_replicas(config: ConfigHandle, second: Conf
     assert took < BOUND
     for cid in _ids(ws_id, rid, 20, 5000, True):  # the candidate's share gets Production
         assert (await _turn(pair[0], ws_id, cid)).version == 1
-    await _still_pinned(pair, ws_id, first | second)  # started on v2: stay on v2
+    await _still_pinned(pair, ws_id, first | stepped)  # started on v2: stay on v2
 
     again = (await other.StartRollout(ropb.StartRolloutRequest(
         workspace_id=ws_id, candidate_version=2, steps_bp=[5000]))).rollout
