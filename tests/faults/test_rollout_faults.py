@@ -17,7 +17,7 @@ from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import rollouts_pb2 as ropb
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
-from tests.faults.world import BOUND, FIGURES, World, auth
+from tests.faults.world import FIGURES, World, auth
 from tests.harness import workspace
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -68,7 +68,7 @@ async def test_a_killed_replica_assigns_as_before(world: World) -> None:
             while True:
                 if (await _turn(world, name, _inside(ws, rid))).version == candidate:
                     break
-                assert time.monotonic() - started < BOUND * 3, world.logs()[-3000:]
+                assert time.monotonic() - started < 20, world.logs()[-3000:]
                 await asyncio.sleep(0.05)
         before: dict[str, int] = {}
         for i, cid in enumerate(_ids(30)):
