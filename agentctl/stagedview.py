@@ -7,6 +7,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import rollouts_pb2 as ropb
 from agentconfig.v1 import schedules_pb2 as spb
 from agentctl.output import row, table, when
@@ -33,7 +34,18 @@ def steps_line(r: ropb.Rollout) -> Text:
     return line
 
 
-def rollout(r: ropb.Rollout, outcomes: list[ropb.VersionOutcomes]) -> RenderableType:
+def replicas(r: ropb.Rollout, status: cpb.GetRolloutStatusResponse) -> Table:
+    out = table("REPLICA", "SERVES", "ROLLOUT SEQUENCE", title="Replicas")
+    for replica in status.replicas:
+        current = replica.rollout_sequence >= r.sequence
+        row(out, replica.replica_id, f"v{replica.version}",
+            Text(f"{replica.rollout_sequence}" + ("" if current else f" (not yet {r.sequence})"),
+                 style="" if current else "yellow"))
+    return out
+
+
+def rollout(r: ropb.Rollout, outcomes: list[ropb.VersionOutcomes],
+            status: cpb.GetRolloutStatusResponse | None = None) -> RenderableType:
     phase, style = PHASES.get(r.phase, ("?", "white"))
     head = Text(f"rollout {r.rollout_id}  ", style="bold")
     head.append(phase, style=style)
@@ -47,6 +59,8 @@ def rollout(r: ropb.Rollout, outcomes: list[ropb.VersionOutcomes]) -> Renderable
         parts.append(Text(f"ended   {r.end_reason} ({r.ended_by})", style=style))
     if outcomes:
         parts.append(outcome_table(outcomes, r.candidate_version))
+    if status is not None and status.replicas:
+        parts.append(replicas(r, status))
     return Group(*parts)
 
 

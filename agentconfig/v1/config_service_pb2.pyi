@@ -2120,9 +2120,12 @@ class ReplicaRollout(_message.Message):
     CONTENT_HASH_FIELD_NUMBER: _builtins.int
     LOAD_TIME_FIELD_NUMBER: _builtins.int
     REPORT_TIME_FIELD_NUMBER: _builtins.int
+    ROLLOUT_SEQUENCE_FIELD_NUMBER: _builtins.int
     replica_id: _builtins.str
     version: _builtins.int
     content_hash: _builtins.str
+    rollout_sequence: _builtins.int
+    """The staged rollout state (Rollout.sequence) it assigns new conversations by; 0: none."""
     @_builtins.property
     def load_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -2137,10 +2140,11 @@ class ReplicaRollout(_message.Message):
         content_hash: _builtins.str = ...,
         load_time: _timestamp_pb2.Timestamp | None = ...,
         report_time: _timestamp_pb2.Timestamp | None = ...,
+        rollout_sequence: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["load_time", b"load_time", "report_time", b"report_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["content_hash", b"content_hash", "load_time", b"load_time", "replica_id", b"replica_id", "report_time", b"report_time", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content_hash", b"content_hash", "load_time", b"load_time", "replica_id", b"replica_id", "report_time", b"report_time", "rollout_sequence", b"rollout_sequence", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -9,6 +9,7 @@ import typer
 from google.protobuf.duration_pb2 import Duration
 
 from agentconfig.rollouts import RolloutRuleError, parse_duration, parse_share, parse_steps
+from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import rollouts_pb2 as ropb
 from agentctl.client import Connection
 from agentctl.commands import conn, parse_version
@@ -57,9 +58,12 @@ def _active(c: Connection) -> ropb.Rollout:
     return found
 
 
-def _show(found: ropb.Rollout, outcomes: list[ropb.VersionOutcomes], output: Output) -> None:
-    emit({"rollout": as_dict(found), "outcomes": [as_dict(o) for o in outcomes]}, output,
-         lambda: draw(found, outcomes))
+def _show(found: ropb.Rollout, outcomes: list[ropb.VersionOutcomes], output: Output,
+          status: cpb.GetRolloutStatusResponse | None = None) -> None:
+    data = {"rollout": as_dict(found), "outcomes": [as_dict(o) for o in outcomes]}
+    if status is not None:
+        data["replicas"] = [as_dict(r) for r in status.replicas]
+    emit(data, output, lambda: draw(found, outcomes, status))
 
 
 @app.command()
@@ -101,10 +105,13 @@ def status(ctx: typer.Context,
            rollout_id: Annotated[str, typer.Argument(
                help="A rollout id; default: the workspace's latest.")] = "",
            output: Output = OUTPUT_OPTION) -> None:
-    """The rollout: share, steps, channels, guards, and reported outcomes per version."""
+    """The rollout: share, steps, channels, guards, reported outcomes per version, and the
+    rollout sequence each replica serves by."""
     c = conn(ctx)
     answer = _current(c, rollout_id)
-    _show(answer.rollout, list(answer.outcomes), output)
+    status = c.call(c.stub.GetRolloutStatus, cpb.GetRolloutStatusRequest(
+        workspace_id=c.workspace))
+    _show(answer.rollout, list(answer.outcomes), output, status)
 
 
 @app.command()

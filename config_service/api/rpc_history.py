@@ -115,5 +115,7 @@ class HistoryRpcs(RpcBase):
             total_replicas=len(status.replicas), replicas=[
                 cpb.ReplicaRollout(replica_id=r.replica_id, version=r.version,
                                    content_hash=r.content_hash, load_time=cv.ts(r.load_time),
-                                   report_time=cv.ts(r.report_time)) for r in status.replicas])
+                                   report_time=cv.ts(r.report_time),
+                                   rollout_sequence=r.rollout_sequence)
+                for r in status.replicas])
 

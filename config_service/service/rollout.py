@@ -16,6 +16,7 @@ class Replica:
     content_hash: str
     load_time: datetime
     report_time: datetime
+    rollout_sequence: int = 0  # the staged rollout state it serves by (0: none known)
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,11 @@ class Rollout:
         return sum(1 for r in self.replicas if r.version == self.production_version)
 
 
+def _sequence(value: object) -> int:
+    """A report from a replica older than staged rollouts has none."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def _when(value: object) -> datetime:
     return datetime.fromtimestamp(float(value), UTC)  # type: ignore[arg-type]
 
@@ -37,6 +43,7 @@ async def rollout_status(uowf: UnitOfWorkFactory, reader: RolloutReader, workspa
     async with uowf(read_only=True) as uow:
         ws = await workspace(uow.repo, workspace_id)
     replicas = [Replica(str(r["replica_id"]), int(r["version"]),  # type: ignore[call-overload]
-                        str(r["content_hash"]), _when(r["load_time"]), _when(r["report_time"]))
+                        str(r["content_hash"]), _when(r["load_time"]), _when(r["report_time"]),
+                        _sequence(r.get("rollout_sequence", 0)))
                 for r in await reader.reports(ws.id)]
     return Rollout(ws.production_version, sorted(replicas, key=lambda r: r.replica_id))

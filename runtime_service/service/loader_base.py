@@ -112,7 +112,9 @@ class LoaderBase:
         report = {"replica_id": self.replica_id, "version": state.current.version,
                   "content_hash": state.current.content_hash,
                   "load_time": state.current.loaded_at.timestamp(),
-                  "report_time": datetime.now(UTC).timestamp()}
+                  "report_time": datetime.now(UTC).timestamp(),
+                  # the staged rollout state this replica assigns new conversations by
+                  "rollout_sequence": state.rollout.sequence if state.rollout else 0}
         try:
             await self.notifications.report(state.workspace_id, report,
                                             ttl=self.report_seconds * 3)

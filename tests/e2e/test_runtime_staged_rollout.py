@@ -160,6 +160,15 @@ async def test_staged_rollout_across_replicas(config: ConfigHandle, second: Conf
     for cid in _ids(ws_id, rid, 20, 5000, True):  # the candidate's share gets Production
         assert (await _turn(pair[0], ws_id, cid)).version == 1
     await _still_pinned(pair, ws_id, first | stepped)  # started on v2: stay on v2
+    aborted = (await stub.GetRollout(ropb.GetRolloutRequest(workspace_id=ws_id))).rollout
+    deadline = time.monotonic() + BOUND
+    while True:  # each replica reports the rollout state it serves by
+        status = await stub.GetRolloutStatus(cpb.GetRolloutStatusRequest(workspace_id=ws_id))
+        reported = {r.replica_id: r.rollout_sequence for r in status.replicas}
+        if len(reported) == 2 and min(reported.values()) == aborted.sequence:
+            break
+        assert time.monotonic() < deadline, reported
+        await asyncio.sleep(0.1)
 
     again = (await other.StartRollout(ropb.StartRolloutRequest(
         workspace_id=ws_id, candidate_version=2, steps_bp=[5000]))).rollout
