@@ -132,3 +132,13 @@ def test_workers_need_a_fixed_port(tmp_path: Path) -> None:
     with pytest.raises(ServerUnavailable, match="exited with 1"):
         runtime.start(timeout=20)
     assert "workers share one port" in runtime.log_text()
+
+
+def test_a_worker_that_cannot_start_stops_the_supervisor(tmp_path: Path) -> None:
+    runtime = ServiceProcess("runtime", {
+        "workers": "2", "data_dir": str(tmp_path), "auth_required": "false",
+        "tls_cert_file": str(tmp_path / "missing.pem"),
+        "tls_key_file": str(tmp_path / "missing.key")}, tmp_path / "runtime.log")
+    with pytest.raises(ServerUnavailable, match="exited with 1"):
+        runtime.start(timeout=90)
+    assert "exited 3 times right after starting; stopping" in runtime.log_text()
