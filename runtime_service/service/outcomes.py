@@ -54,8 +54,8 @@ class OutcomeTally:
         """Count what concerns the workspace's rollout; how many were counted."""
         state = self.store.get(workspace_id)
         rollout = state.rollout if state is not None else None
-        if rollout is None or state is None or state.current is None:
-            return 0
+        if rollout is None or not rollout.active or state is None or state.current is None:
+            return 0  # no rollout in progress: no guard needs them
         # Production is the rollout's baseline while it runs (it cannot move meanwhile)
         versions = {rollout.candidate_version, state.current.version}
         key = (workspace_id, rollout.rollout_id)
@@ -89,3 +89,12 @@ class OutcomeTally:
                             exc.message)
                 continue
             self._dirty.discard(key)
+            self._forget_ended(key)
+
+    def _forget_ended(self, key: tuple[str, str]) -> None:
+        """A rollout that ended (or was replaced) gets no more reports: its tallies, and
+        their sets of conversation ids, go once forwarded."""
+        state = self.store.get(key[0])
+        rollout = state.rollout if state is not None else None
+        if rollout is None or rollout.rollout_id != key[1] or not rollout.active:
+            self._tallies.pop(key, None)

@@ -59,3 +59,14 @@ async def test_forwards_are_cumulative_and_retried() -> None:
     tally.record("ws", [Outcome("b", 3, "negative_feedback", 1)])
     await tally.flush()
     assert sink.sent == [("ws", "r-1", {3: OutcomeCounts(2, 2, 0, 0, 1, 2)})]
+
+
+async def test_an_ended_rollout_is_forgotten_once_forwarded() -> None:
+    tally, sink = _tally()
+    tally.record("ws", [Outcome("a", 3, "ok", 1)])
+    state = tally.store.state("ws")
+    state.apply_rollout(RolloutState("r-1", 2, candidate_version=3, share_bp=0, active=False))
+    assert tally.record("ws", [Outcome("b", 3, "ok", 1)]) == 0  # nothing in progress
+    await tally.flush()  # what was counted before the end still goes
+    assert sink.sent[-1][2] == {3: OutcomeCounts(1, 1, 0, 0, 0, 1)}
+    assert not tally._tallies
