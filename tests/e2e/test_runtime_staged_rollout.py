@@ -71,14 +71,14 @@ def _ids(ws: str, rollout_id: str, count: int, share: int, inside: bool) -> list
 
 
 async def _until(pair: list[RuntimeHandle], ws: str, rollout_id: str, share: int,
-                 candidate: int) -> float:
-    """Seconds until every replica gives a fresh in-share conversation the candidate (or,
-    share 0, Production)."""
+                 version: int) -> float:
+    """Seconds until every replica gives a fresh conversation inside ``share`` ``version``:
+    the candidate once the rollout reached it, Production once an abort did."""
     started = time.monotonic()
     for replica in pair:
         while True:
-            [cid] = _ids(ws, rollout_id, 1, share or 10_000, True)
-            if (await _turn(replica, ws, cid)).version == candidate:
+            [cid] = _ids(ws, rollout_id, 1, share, True)
+            if (await _turn(replica, ws, cid)).version == version:
                 break
             assert time.monotonic() - started < BOUND, "the rollout did not reach a replica"
             await asyncio.sleep(0.02)
@@ -155,7 +155,7 @@ async def test_staged_rollout_across_replicas(config: ConfigHandle, second: Conf
                     + _ids(ws_id, rid, 10, 5000, False))
 
     await other.AbortRollout(ropb.AbortRolloutRequest(workspace_id=ws_id, rollout_id=rid))
-    took = await _until(pair, ws_id, rid, 0, 1)
+    took = await _until(pair, ws_id, rid, 5000, 1)
     assert took < BOUND
     for cid in _ids(ws_id, rid, 20, 5000, True):  # the candidate's share gets Production
         assert (await _turn(pair[0], ws_id, cid)).version == 1
