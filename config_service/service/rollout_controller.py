@@ -8,18 +8,15 @@ step and each automatic abort happens once.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from agentconfig.errors import AgentConfigError
 from agentconfig.rollout_guards import OutcomeCounts, first_tripped, parse_guard
 from agentconfig.rollouts import due_step
 from config_service.domain.rollouts import Phase, Rollout
 from config_service.service.common import now
+from config_service.service.periodic import Periodic
 from config_service.service.ports import Announcer, Repository, UnitOfWorkFactory
 from config_service.service.rollouts import announce, end, next_sequence
 
@@ -99,35 +96,12 @@ async def _step(repo: Repository, current: Rollout, at: datetime) -> Decision | 
                     f"step {target}: {moved.share_bp / 100:g} %")
 
 
-class RolloutController:
-    """Runs ``tick`` every ``interval`` seconds (jittered, so instances spread out) until
-    stopped; a failed pass (the database down) is logged and retried on the next one."""
+class RolloutController(Periodic):
+    """``tick`` every ``interval`` seconds, in every instance."""
 
     def __init__(self, uowf: UnitOfWorkFactory, announcer: Announcer,
                  interval: float = 5.0) -> None:
-        self._uowf, self._announcer, self._interval = uowf, announcer, interval
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        if self._task is None and self._interval > 0:
-            self._task = asyncio.create_task(self._run(), name="rollout-controller")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval * random.uniform(0.8, 1.2))
-            try:
-                await tick(self._uowf, self._announcer)
-            except AgentConfigError as exc:
-                log.warning("rollout controller pass failed (%s); retrying", exc.message)
-            except Exception:  # a bug must not stop rollouts being watched
-                log.exception("rollout controller pass failed")
+        super().__init__("rollout-controller", lambda: tick(uowf, announcer), interval)
 
 
 __all__ = ["CONTROLLER", "Decision", "RolloutController", "tick"]

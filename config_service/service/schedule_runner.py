@@ -12,10 +12,7 @@ the grace period while no instance could run it is marked missed.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import random
 from datetime import datetime, timedelta
 
 from agentconfig.errors import AgentConfigError, Conflict, Unavailable
@@ -24,6 +21,7 @@ from config_service.domain.schedules import Schedule, ScheduleState
 from config_service.domain.validation import validate_draft
 from config_service.service import draft_delta, publishing, rollouts
 from config_service.service.common import now, production_manifest, specs_of
+from config_service.service.periodic import Periodic
 from config_service.service.ports import Announcer, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -129,32 +127,10 @@ async def _fail(uowf: UnitOfWorkFactory, workspace_id: str, schedule_id: str,
     return failed
 
 
-class ScheduleRunner:
-    """Runs ``run_due`` every ``interval`` seconds (jittered) until stopped."""
+class ScheduleRunner(Periodic):
+    """``run_due`` every ``interval`` seconds, in every instance."""
 
     def __init__(self, uowf: UnitOfWorkFactory, announcer: Announcer, interval: float,
                  grace: timedelta) -> None:
-        self._uowf, self._announcer = uowf, announcer
-        self._interval, self._grace = interval, grace
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        if self._task is None and self._interval > 0:
-            self._task = asyncio.create_task(self._run(), name="schedule-runner")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval * random.uniform(0.8, 1.2))
-            try:
-                await run_due(self._uowf, self._announcer, self._grace)
-            except AgentConfigError as exc:
-                log.warning("schedule pass failed (%s); retrying", exc.message)
-            except Exception:  # a bug must not stop schedules from running
-                log.exception("schedule pass failed")
+        super().__init__("schedule-runner", lambda: run_due(uowf, announcer, grace),
+                         interval)
