@@ -9,6 +9,7 @@ from config_service.domain.rollouts import Phase, Rollout
 from config_service.service import audit
 from config_service.service.common import check_author, now, workspace
 from config_service.service.ports import Announcer, UnitOfWorkFactory
+from config_service.service.publishing import check_text
 from config_service.service.rollouts import (
     MAX_GUARD_TEXT,
     announce,
@@ -68,8 +69,7 @@ async def abort(uowf: UnitOfWorkFactory, announcer: Announcer, workspace_id: str
     """Every new conversation goes back to Production at once; conversations already
     pinned to the candidate keep it until they go idle (the pinning rule)."""
     check_author(author)
-    if len(reason) > MAX_GUARD_TEXT * 5:
-        raise invalid("reason", f"is longer than {MAX_GUARD_TEXT * 5}", "TOO_LONG")
+    check_text("reason", reason, MAX_GUARD_TEXT * 5)  # length, and no NUL for Postgres
     async with uowf() as uow:
         ws = await workspace(uow.repo, workspace_id, lock=True)
         current = await current_rollout(uow.repo, ws, rollout_id, expected_sequence)

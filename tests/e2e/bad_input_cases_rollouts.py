@@ -125,3 +125,8 @@ CASES += [
     Case("abort-huge-rollout-id", lambda w: ("AbortRollout", rpb.AbortRolloutRequest(
         workspace_id=w.ws, rollout_id="r" * 5000)), NF, reason="ROLLOUT_NOT_FOUND"),
 ]
+CASES += [
+    Case("abort-reason-nul", lambda w: ("AbortRollout", rpb.AbortRolloutRequest(
+        workspace_id=w.ws, rollout_id="r-nope", reason="bad\x00")), IA, "reason",
+         "BAD_CHARACTER"),
+]
