@@ -15,12 +15,12 @@ from typing import Any
 
 from agentconfig.grpc_server import _Registrations
 from agentconfig.interceptors import CallPipeline
+from agentconfig.resolution.snapshot import build
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
 from runtime_service.api.authz import RuntimeAuthInterceptor
 from runtime_service.api.servicer import RuntimeServicer
 from runtime_service.domain.access import KeyInfo
-from runtime_service.domain.snapshot import build
 from runtime_service.service.conversations import Conversations
 from runtime_service.service.keys import KeyCache
 from runtime_service.service.ports import ChannelBinding

@@ -2,14 +2,14 @@
 # each of them is one command with nothing done by hand first.
 
 ensure_venv() {
-  local stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+  local stamp=.venv/.installed-$(cat pyproject.toml clients/python/pyproject.toml | sha256sum | cut -c1-16)
   if [[ ! -x .venv/bin/python ]]; then
     python3 -m venv .venv
   fi
   if [[ ! -f "$stamp" ]]; then
     echo "==> installing Python dependencies into .venv" >&2
     .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-    .venv/bin/python -m pip install -q -e ".[dev]" 2>&1 | grep -v -E "^WARNING: Location|^\s*$" >&2 || true
+    .venv/bin/python -m pip install -q -e "./clients/python[local]" -e ".[dev]" 2>&1 | grep -v -E "^WARNING: Location|^\s*$" >&2 || true
     .venv/bin/python -c "import grpc, sqlalchemy, agentconfig" || { echo "dependency install failed" >&2; exit 1; }
     rm -f .venv/.installed-*
     touch "$stamp"

@@ -11,8 +11,8 @@ import grpc
 from google.protobuf import timestamp_pb2
 
 from agentconfig.errors import invalid
+from agentconfig.resolution.snapshot import ServingSnapshot
 from runtime_service.domain.access import check_workspace
-from runtime_service.domain.snapshot import ServingSnapshot
 from runtime_service.service.chat import ChatService
 from runtime_service.service.loader import Loader
 from runtime_service.service.ports import ConversationLog, Recorder

@@ -12,13 +12,13 @@ from typing import TypeVar
 
 from agentconfig.conditions import Activation
 from agentconfig.errors import NotFound, invalid
+from agentconfig.resolution.context import context_dict
+from agentconfig.resolution.resolve import channel_answer, resolve_agent
+from agentconfig.resolution.snapshot import ServingSnapshot
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from runtime_service.api.rpc_base import Ctx, RpcBase, check_conversation_id, required, ts
 from runtime_service.domain.access import check_channel, check_workspace, current_caller
-from runtime_service.domain.context import context_dict
 from runtime_service.domain.conversation import ConversationState
-from runtime_service.domain.resolve import channel_answer, resolve_agent
-from runtime_service.domain.snapshot import ServingSnapshot
 from runtime_service.service.conversations import Opened
 from runtime_service.service.ports import MAX_TURN_TEXT, ChannelBinding, Turn
 from runtime_service.service.store import WorkspaceState

@@ -10,7 +10,7 @@ from typing import Any
 
 from agentconfig.bus import ProductionMove
 from agentconfig.kinds import entity_from_parts
-from runtime_service.domain.snapshot import SnapshotCorrupt
+from agentconfig.resolution.snapshot import SnapshotCorrupt
 from runtime_service.domain.snapshot_delta import Delta
 
 

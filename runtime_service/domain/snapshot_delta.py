@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agentconfig.v1 import entities_pb2 as pb
-from runtime_service.domain.snapshot import (
+from agentconfig.resolution.snapshot import (
     Key,
     PreparedAgent,
     PreparedSquad,
@@ -23,6 +22,7 @@ from runtime_service.domain.snapshot import (
     prepare_agent,
     prepare_squad,
 )
+from agentconfig.v1 import entities_pb2 as pb
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from datetime import UTC, datetime
 
+from agentconfig.resolution.context import context_dict
+from agentconfig.resolution.resolve import resolve_target
+from agentconfig.resolution.snapshot import ServingSnapshot, build
 from agentconfig.v1 import runtime_service_pb2 as rpb
-from runtime_service.domain.context import context_dict
-from runtime_service.domain.resolve import resolve_target
-from runtime_service.domain.snapshot import ServingSnapshot, build
 from runtime_service.service.chat_turn import ChatTurn, check, turn_context
 from runtime_service.service.ports import ConfigSource, Recorder, Turn
 from runtime_service.simulator.adapters.responders import ScriptedResponder

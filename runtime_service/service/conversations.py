@@ -19,11 +19,11 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
+from agentconfig.resolution.snapshot import ServingSnapshot
 from agentconfig.rollouts import ServeReason, choose_version
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from runtime_service.domain.conversation import ConversationState
 from runtime_service.domain.conversation_token import TokenSigner
-from runtime_service.domain.snapshot import ServingSnapshot
 from runtime_service.service.ports import ConversationRecords
 from runtime_service.service.shared_records import SharedRecords
 from runtime_service.service.store import WorkspaceState

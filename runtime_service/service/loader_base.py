@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from agentconfig.errors import AgentConfigError, Unavailable
 from agentconfig.metrics import RELOADS, SERVED_VERSION
-from runtime_service.domain.snapshot import ServingSnapshot
+from agentconfig.resolution.snapshot import ServingSnapshot
 from runtime_service.service.conversations import Conversations
 from runtime_service.service.outcomes import OutcomeTally
 from runtime_service.service.ports import (

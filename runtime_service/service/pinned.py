@@ -9,7 +9,7 @@ import time
 
 from agentconfig.errors import AgentConfigError, Unavailable
 from agentconfig.metrics import REFUSED
-from runtime_service.domain.snapshot import ServingSnapshot, SnapshotCorrupt, build
+from agentconfig.resolution.snapshot import ServingSnapshot, SnapshotCorrupt, build
 from runtime_service.service.loader_base import LoaderBase
 from runtime_service.service.store import WorkspaceState
 

@@ -10,7 +10,7 @@ import time
 
 from agentconfig.bus import MalformedNotice
 from agentconfig.errors import AgentConfigError, NotFound, Unavailable
-from runtime_service.domain.snapshot import SnapshotCorrupt, build
+from agentconfig.resolution.snapshot import SnapshotCorrupt, build
 from runtime_service.service.reload import Reloads
 from runtime_service.service.store import WorkspaceState
 

@@ -16,9 +16,9 @@ import random
 from agentconfig.bus import ProductionMove
 from agentconfig.errors import AgentConfigError, NotFound, Unavailable
 from agentconfig.metrics import NOTICES_REFUSED, REFUSED
+from agentconfig.resolution.snapshot import ServingSnapshot, SnapshotCorrupt, build
 from agentconfig.v1 import entities_pb2 as pb
 from runtime_service.domain.notice_delta import carried_delta
-from runtime_service.domain.snapshot import ServingSnapshot, SnapshotCorrupt, build
 from runtime_service.domain.snapshot_delta import apply_delta
 from runtime_service.service.loader_base import LoaderBase
 from runtime_service.service.store import WorkspaceState

@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from agentconfig.resolution.snapshot import ServingSnapshot
 from agentconfig.rollouts import RolloutState
-from runtime_service.domain.snapshot import ServingSnapshot
 from runtime_service.service.ports import ChannelBinding
 
 

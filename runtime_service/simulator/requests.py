@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from agentconfig.errors import FieldViolation, ResourceExhausted, invalid
+from agentconfig.resolution.snapshot import ServingSnapshot
 from agentconfig.v1 import runtime_service_pb2 as rpb
-from runtime_service.domain.snapshot import ServingSnapshot
 from runtime_service.simulator.loop import MAX_CALLS_PER_MOVE, MAX_STEPS
 
 MAX_MOCKS = 100

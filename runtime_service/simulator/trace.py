@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from agentconfig.resolution.snapshot import ServingSnapshot
 from agentconfig.v1 import runtime_service_pb2 as rpb
-from runtime_service.domain.snapshot import ServingSnapshot
 
 
 def handoff_event(snapshot: ServingSnapshot, squad: rpb.SquadTrace | None,

@@ -20,11 +20,11 @@ from google.protobuf import json_format
 from agentconfig.bus import ProductionMove, notice_key
 from agentconfig.canonical import snapshot_hash
 from agentconfig.kinds import entity_from_parts
+from agentconfig.resolution.snapshot import hashed
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
-from runtime_service.domain.snapshot import hashed
 from tests.faults.world import BOUND, FIGURES, World, auth
 from tests.harness import workspace
 

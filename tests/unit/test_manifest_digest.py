@@ -1,4 +1,4 @@
-"""The runtime's re-hashing shortcut (runtime_service/domain/manifest.py) gives exactly
+"""The runtime's re-hashing shortcut (agentconfig/resolution/manifest.py, in the client SDK) gives exactly
 agentconfig.canonical.snapshot_hash, after any sequence of changes, and steps aside where
 the shortcut would not be the canonical text."""
 
@@ -8,7 +8,7 @@ import hashlib
 import random
 
 from agentconfig.canonical import snapshot_hash
-from runtime_service.domain.manifest import Manifest
+from agentconfig.resolution.manifest import Manifest
 
 
 def _hash(n: object) -> str:

@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agentconfig.conditions import compile_condition
+from agentconfig.resolution.context import context_dict
+from agentconfig.resolution.resolve import MAX_MEMO, channel_answer, resolve_target
+from agentconfig.resolution.snapshot import build
 from agentconfig.v1 import runtime_service_pb2 as rpb
-from runtime_service.domain.context import context_dict
-from runtime_service.domain.resolve import MAX_MEMO, channel_answer, resolve_target
-from runtime_service.domain.snapshot import build
 from tests.unit.test_runtime_resolve import ENTITIES, snapshot
 
 MEMOISED = build(snapshot(ENTITIES))  # shared by every example: its memo fills up

@@ -8,11 +8,11 @@ from __future__ import annotations
 import pytest
 
 from agentconfig.errors import InvalidArgument
+from agentconfig.resolution.resolve import channel_answer
+from agentconfig.resolution.snapshot import ServingSnapshot, build
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from runtime_service.domain.conversation import ConversationState
 from runtime_service.domain.conversation_token import TokenSigner
-from runtime_service.domain.resolve import channel_answer
-from runtime_service.domain.snapshot import ServingSnapshot, build
 from runtime_service.service.conversations import LATEST, Conversations
 from runtime_service.service.ports import ConversationRecords
 from runtime_service.service.store import WorkspaceState

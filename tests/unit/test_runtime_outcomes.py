@@ -5,9 +5,9 @@ with the next."""
 from __future__ import annotations
 
 from agentconfig.errors import Unavailable
+from agentconfig.resolution.snapshot import build
 from agentconfig.rollout_guards import OutcomeCounts
 from agentconfig.rollouts import RolloutState
-from runtime_service.domain.snapshot import build
 from runtime_service.service.outcomes import Outcome, OutcomeTally
 from runtime_service.service.store import Store
 from tests.unit.test_runtime_channel_refresh import _Config

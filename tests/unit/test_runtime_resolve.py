@@ -9,11 +9,11 @@ import pytest
 
 from agentconfig.canonical import entity_hash, snapshot_hash
 from agentconfig.kinds import entity_to_parts
+from agentconfig.resolution.context import context_dict
+from agentconfig.resolution.resolve import resolve_target
+from agentconfig.resolution.snapshot import SnapshotCorrupt, build
 from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import runtime_service_pb2 as rpb
-from runtime_service.domain.context import context_dict
-from runtime_service.domain.resolve import resolve_target
-from runtime_service.domain.snapshot import SnapshotCorrupt, build
 from runtime_service.service.store import WorkspaceState
 from tests.harness import builders as b
 
@@ -116,7 +116,7 @@ def test_swap_only_moves_forward() -> None:
 
 
 def test_channel_answers_are_memoised_by_what_conditions_read() -> None:
-    from runtime_service.domain.resolve import channel_answer
+    from agentconfig.resolution.resolve import channel_answer
     serving = build(snapshot(ENTITIES))
     assert serving.condition_variables == ("channel", "locale", "message", "tags", "turn",
                                            "variables")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from agentconfig.resolution.resolve import resolve_target
+from agentconfig.resolution.snapshot import build
 from agentconfig.v1 import runtime_service_pb2 as rpb
-from runtime_service.domain.resolve import resolve_target
-from runtime_service.domain.snapshot import build
 from runtime_service.simulator.egress import LOOPBACK, Egress
 from runtime_service.simulator.loop import MAX_STEPS, LoopDone, run_turn, stopped_reply
 from runtime_service.simulator.offer import http_tools

@@ -3,9 +3,9 @@ server that cannot be listed as a visible entry whose mocked tools are still off
 
 from __future__ import annotations
 
+from agentconfig.resolution.resolve import resolve_target
+from agentconfig.resolution.snapshot import build
 from agentconfig.v1 import runtime_service_pb2 as rpb
-from runtime_service.domain.resolve import resolve_target
-from runtime_service.domain.snapshot import build
 from runtime_service.simulator.egress import LOOPBACK, Egress
 from runtime_service.simulator.offer import offer
 from runtime_service.simulator.ports import McpTool

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 
 from agentconfig.errors import AgentConfigError, InvalidArgument, ResourceExhausted
+from agentconfig.resolution.snapshot import build
 from agentconfig.v1 import runtime_service_pb2 as rpb
-from runtime_service.domain.snapshot import build
 from runtime_service.simulator.requests import (
     check_mock_targets,
     check_mocks,

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from agentconfig.errors import Unavailable
+from agentconfig.resolution.resolve import resolve_target
+from agentconfig.resolution.snapshot import build
 from agentconfig.v1 import runtime_service_pb2 as rpb
-from runtime_service.domain.resolve import resolve_target
-from runtime_service.domain.snapshot import build
 from runtime_service.simulator.adapters.openai import FunctionNames, OpenAICompatibleResponder
 from runtime_service.simulator.adapters.responders import (
     DeterministicResponder,

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from agentconfig.canonical import snapshot_hash
+from agentconfig.resolution.snapshot import SnapshotCorrupt, build, hashed
 from agentconfig.v1 import entities_pb2 as pb
-from runtime_service.domain.snapshot import SnapshotCorrupt, build, hashed
 from runtime_service.domain.snapshot_delta import Delta, apply_delta
 from tests.harness import builders as b
 

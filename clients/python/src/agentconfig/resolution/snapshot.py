@@ -16,9 +16,9 @@ from functools import cached_property
 from agentconfig.canonical import entity_hash, snapshot_hash
 from agentconfig.conditions import Condition, ConditionError, compile_condition
 from agentconfig.kinds import entity_to_parts
+from agentconfig.resolution.manifest import Manifest
 from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import runtime_service_pb2 as rpb
-from runtime_service.domain.manifest import Manifest
 
 Key = tuple[str, str]  # the same as manifest.Key
 

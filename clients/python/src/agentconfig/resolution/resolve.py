@@ -11,9 +11,9 @@ from typing import Any, NamedTuple
 
 from agentconfig.conditions import Activation
 from agentconfig.errors import FailedPrecondition, NotFound
+from agentconfig.resolution.context import context_key, context_values
+from agentconfig.resolution.snapshot import PreparedAgent, PreparedSquad, ServingSnapshot
 from agentconfig.v1 import runtime_service_pb2 as rpb
-from runtime_service.domain.context import context_key, context_values
-from runtime_service.domain.snapshot import PreparedAgent, PreparedSquad, ServingSnapshot
 
 MAX_MEMO = 2048
 MAX_MEMO_KEY_CHARS = 1024  # long messages or variables are evaluated, not remembered
