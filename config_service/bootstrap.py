@@ -56,15 +56,16 @@ class ConfigApp:
 
 
 def bootstrap(settings: ConfigServiceSettings, bus: InProcessBus | None = None) -> ConfigApp:
-    """Redis when ``settings.redis_url`` is set; otherwise the in-process ``bus`` (the
+    """Redis when a URL or sentinels are set; otherwise the in-process ``bus`` (the
     embedded mode hands the same bus to the runtime)."""
     engine = make_engine(settings.database_url, settings.database_options())
     uowf = SqlUnitOfWorkFactory(engine)
     publisher: Publisher
     reader: RolloutReader
-    if settings.redis_url:
-        publisher = RedisPublisher.from_url(settings.redis_url)
-        reader = RedisRolloutReader(redis_client(settings.redis_url))
+    redis = settings.redis_target()
+    if redis is not None:
+        publisher = RedisPublisher.connect(redis)
+        reader = RedisRolloutReader(redis_client(redis))
     else:
         publisher = reader = BusPublisher(bus or InProcessBus())
     relay = OutboxRelay(engine, publisher, interval=settings.relay_interval_seconds,

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agentconfig.database_settings import DatabaseSettings
+from agentconfig.redis_connect import RedisSettings
 
 
-class ConfigServiceSettings(DatabaseSettings, BaseSettings):
+class ConfigServiceSettings(DatabaseSettings, RedisSettings, BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AGENTCONFIG_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///.data/agentconfig.db"
-    # Empty: no Redis; production moves go to an in-process bus (the embedded mode).
-    redis_url: str = ""
+    # redis_url / redis_sentinels ...: RedisSettings (agentconfig/redis_connect.py).
     listen: str = "127.0.0.1:50051"
     relay_interval_seconds: float = 1.0
     # Delivered outbox rows are deleted after this long (7 days), in small batches.

@@ -85,8 +85,9 @@ async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
     bus = InProcessBus()
     db = data_dir / "agentconfig.db"
     config_app = bootstrap_config(ConfigServiceSettings(
-        database_url=f"sqlite+aiosqlite:///{db}", redis_url="", listen=config_listen,
-        relay_interval_seconds=0.5, operator_key=operator_key, service_key=service_key),
+        database_url=f"sqlite+aiosqlite:///{db}", redis_url="", redis_sentinels="",
+        listen=config_listen, relay_interval_seconds=0.5, operator_key=operator_key,
+        service_key=service_key),
         bus=bus)
     await config_app.start()
     config_server = await start_server(config_listen, [config_service(config_app)],
@@ -94,7 +95,7 @@ async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
                                        **server_options(config_app.settings))
     config_address = f"127.0.0.1:{config_server.port}"
     runtime_app = bootstrap_runtime(RuntimeSettings(
-        listen=runtime_listen, config_service=config_address, redis_url="",
+        listen=runtime_listen, config_service=config_address, redis_url="", redis_sentinels="",
         data_dir=str(data_dir / "runtime"), replica_id="embedded",
         database_url=f"sqlite+aiosqlite:///{data_dir / 'runtime.db'}",
         reconcile_seconds=REPORT_SECONDS, report_seconds=REPORT_SECONDS,

@@ -114,9 +114,10 @@ def _judge(settings: RuntimeSettings) -> Judge | None:
 def bootstrap(settings: RuntimeSettings, bus: InProcessBus | None = None) -> RuntimeApp:
     notifications: Notifications
     records: ConversationRecords
-    if settings.redis_url:
-        notifications = RedisNotifications(settings.redis_url, settings.replica_id)
-        records = RedisConversationRecords(settings.redis_url)
+    redis = settings.redis_target()
+    if redis is not None:
+        notifications = RedisNotifications(redis, settings.replica_id)
+        records = RedisConversationRecords(redis)
     else:
         bus = bus or InProcessBus()
         notifications = BusNotifications(bus, settings.replica_id)

@@ -11,13 +11,14 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agentconfig.database_settings import DatabaseSettings
+from agentconfig.redis_connect import RedisSettings
 
 
 def _replica_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:4]}"
 
 
-class RuntimeSettings(DatabaseSettings, BaseSettings):
+class RuntimeSettings(DatabaseSettings, RedisSettings, BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AGENTCONFIG_RUNTIME_", extra="ignore")
 
     listen: str = "127.0.0.1:50052"
@@ -30,8 +31,7 @@ class RuntimeSettings(DatabaseSettings, BaseSettings):
     config_service: str = "127.0.0.1:50051"
     # The runtime's credential for the config service (sent as a Bearer token).
     service_key: str = ""
-    # Empty: the embedded mode's in-process bus (only inside `agentctl dev`).
-    redis_url: str = ""
+    # redis_url / redis_sentinels ...: RedisSettings (agentconfig/redis_connect.py).
     # Where conversations and executions are recorded; empty: not recorded.
     database_url: str = ""
     # conversation records only: a small pool per process (one per worker, per replica)

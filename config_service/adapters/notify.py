@@ -24,6 +24,7 @@ from agentconfig.bus import (
     ProductionMove,
 )
 from agentconfig.errors import Unavailable
+from agentconfig.redis_connect import RedisTarget, connect
 from config_service.service.ports import ChannelsAnnouncer, KeysAnnouncer, RolloutReader
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,9 @@ return current
 """
 
 
-def redis_client(url: str) -> aioredis.Redis:
-    return aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+def redis_client(target: RedisTarget | str) -> aioredis.Redis:
+    """Short timeouts: a caller waiting on Redis gets UNAVAILABLE, the relay retries."""
+    return connect(target, socket_timeout=2, socket_connect_timeout=2)
 
 
 def redis_unavailable(exc: Exception) -> Unavailable:
@@ -69,8 +71,8 @@ class RedisPublisher(Publisher):
         self._script = client.register_script(_SET_FORWARD)
 
     @classmethod
-    def from_url(cls, url: str) -> RedisPublisher:
-        return cls(redis_client(url))
+    def connect(cls, target: RedisTarget | str) -> RedisPublisher:
+        return cls(redis_client(target))
 
     async def publish(self, move: ProductionMove) -> None:
         await self._script(keys=[PRODUCTION_KEY.format(move.workspace_id)],

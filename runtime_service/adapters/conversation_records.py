@@ -9,9 +9,8 @@ import json
 import logging
 import time
 
-import redis.asyncio as aioredis
-
 from agentconfig.bus import CONVERSATION_KEY, InProcessBus
+from agentconfig.redis_connect import RedisTarget, connect
 from runtime_service.domain.conversation import (
     ConversationState,
     MalformedState,
@@ -58,9 +57,8 @@ class RedisConversationRecords(ConversationRecords):
     """Short timeouts: the read is on a first turn's path, and a failure only means the
     turn starts from Production (service/shared_records.py)."""
 
-    def __init__(self, url: str, timeout: float = 0.5) -> None:
-        self._client = aioredis.Redis.from_url(url, socket_timeout=timeout,
-                                               socket_connect_timeout=timeout)
+    def __init__(self, target: RedisTarget | str, timeout: float = 0.5) -> None:
+        self._client = connect(target, socket_timeout=timeout, socket_connect_timeout=timeout)
         self._claim = self._client.register_script(CLAIM)
 
     async def claim(self, state: ConversationState, ttl: float) -> ConversationState:

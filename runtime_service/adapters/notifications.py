@@ -24,15 +24,17 @@ from agentconfig.bus import (
     ProductionMove,
 )
 from agentconfig.metrics import NOTICES_REFUSED
+from agentconfig.redis_connect import RedisTarget, connect
 from runtime_service.service.ports import Notifications, OnChannels, OnMove, OnReconnect
 
 log = logging.getLogger(__name__)
 
 
 class RedisNotifications(Notifications):
-    def __init__(self, url: str, replica_id: str, *, max_backoff: float = 1.0) -> None:
-        self._client = aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-        self._url = url
+    def __init__(self, target: RedisTarget | str, replica_id: str, *,
+                 max_backoff: float = 1.0) -> None:
+        self._client = connect(target, socket_timeout=2, socket_connect_timeout=2)
+        self._target = target
         self._replica_id = replica_id
         self._max_backoff = max_backoff
 
@@ -41,11 +43,12 @@ class RedisNotifications(Notifications):
         """redis-py's asyncio pub/sub does not re-subscribe after a lost connection, so this
         loop does: a new subscription each time, then a reconcile for what was missed. The
         wait between attempts is capped (Redis is back within a second of being healthy)
-        and jittered, so replicas do not reconnect in lockstep."""
+        and jittered, so replicas do not reconnect in lockstep. Each attempt is a new
+        client, so under Sentinel it asks where the master is now (after a failover: the
+        promoted replica)."""
         delay = 0.1
         while True:
-            client = aioredis.Redis.from_url(self._url, socket_connect_timeout=2,
-                                             health_check_interval=5)
+            client = connect(self._target, socket_connect_timeout=2, health_check_interval=5)
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(NOTIFY_CHANNEL, CHANNELS_CHANNEL, KEYS_CHANNEL)
