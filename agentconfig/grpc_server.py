@@ -129,7 +129,11 @@ async def start_server(listen: str, services: Sequence[Service], *,
         maximum_concurrent_rpcs=max_concurrent_rpcs,
         options=[("grpc.max_receive_message_length", max_message_bytes),
                  ("grpc.max_send_message_length", max_message_bytes),
-                 ("grpc.so_reuseport", int(reuse_port))])
+                 ("grpc.so_reuseport", int(reuse_port)),
+                 # clients (agentconfig.client) ping idle connections every 30 s; allow
+                 # that (the default refuses pings more often than every 5 minutes)
+                 ("grpc.keepalive_permit_without_calls", 1),
+                 ("grpc.http2.min_ping_interval_without_data_ms", 10_000)])
     pipeline = CallPipeline(hooks)
     for service in services:
         captured = _Registrations()
