@@ -28,6 +28,8 @@ apt_install() {
 
 ensure_redis() {
   command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+  # the Sentinel failover test; without the package it runs `redis-server --sentinel`
+  command -v redis-sentinel >/dev/null 2>&1 || apt_install redis-sentinel || true
 }
 
 ensure_postgres() {
