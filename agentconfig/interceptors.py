@@ -1,7 +1,10 @@
 """The call pipeline of both services. Every method's handler is wrapped once, when the
-service is registered, so that each call does in order: refuse an unparseable body, run the
-service's before-call hooks (authentication), call the servicer, map any error to a status
-(agentconfig.rpc_status), and count the outcome (agentconfig.metrics).
+service is registered, so that each call does in order: take or make its request id (sent
+back as ``x-request-id`` trailing metadata, and on every log line of the call), refuse an
+unparseable body, run the service's before-call hooks (authentication), call the servicer,
+map any error to a status (agentconfig.rpc_status), and count the outcome
+(agentconfig.metrics, go-grpc-prometheus's names). With tracing on, a SERVER span encloses
+it all (agentconfig.tracing); with tracing off there is no span code on the path at all.
 
 Wrapping at registration rather than with grpc.aio server interceptors matters on the
 runtime's hot path: an interceptor is consulted (a coroutine, a continuation) on every call,
@@ -16,8 +19,9 @@ from typing import Any
 
 import grpc
 
-from agentconfig import errors
-from agentconfig.metrics import RPC_SECONDS, RPCS
+from agentconfig import errors, tracing
+from agentconfig.logs import REQUEST_ID, request_id
+from agentconfig.metrics import GRPC_CODES, RPC_SECONDS, RPCS, RPCS_STARTED
 from agentconfig.rpc_status import (
     MalformedRequest,
     abort_for,
@@ -58,6 +62,11 @@ def _outcome(exc: BaseException, context: Any) -> str:
     return "INTERNAL" if isinstance(exc, Exception) else "CANCELLED"
 
 
+def _labels(method: str, grpc_type: str) -> tuple[str, str, str]:
+    service, _, name = method.lstrip("/").partition("/")
+    return grpc_type, service, name
+
+
 class CallPipeline:
     def __init__(self, hooks: Sequence[BeforeCall] = ()) -> None:
         self._hooks = tuple(hooks)
@@ -70,12 +79,13 @@ class CallPipeline:
         """``method`` is the full name, "/package.Service/Method"."""
         hooks = [(h, method.removeprefix(h.prefix)) for h in self._hooks
                  if method.startswith(h.prefix)]
-        name = method.rsplit("/", 1)[-1]
-        ok, seconds = RPCS.labels(name, "OK"), RPC_SECONDS.labels(name)
+        labels = _labels(method, "unary" if handler.unary_unary else "server_stream")
+        started_count, seconds = RPCS_STARTED.labels(*labels), RPC_SECONDS.labels(*labels)
+        ok = RPCS.labels(*labels, "OK")
         deserialize = safe_deserializer(handler.request_deserializer)
 
         async def failed(exc: BaseException, context: Any) -> None:
-            RPCS.labels(name, _outcome(exc, context)).inc()
+            RPCS.labels(*labels, GRPC_CODES[_outcome(exc, context)]).inc()
             if is_abort(exc) or not isinstance(exc, Exception):
                 raise exc
             await abort_for(exc, context, method)
@@ -85,6 +95,10 @@ class CallPipeline:
 
             async def call(request: Any, context: Any) -> Any:
                 started = time.perf_counter()
+                started_count.inc()
+                rid = request_id(context.invocation_metadata())
+                context.set_trailing_metadata((("x-request-id", rid),))
+                token = REQUEST_ID.set(rid)
                 try:  # inline rather than a helper coroutine: this is the hot path
                     if isinstance(request, MalformedRequest):
                         raise malformed_request(method, request)
@@ -96,16 +110,23 @@ class CallPipeline:
                     raise
                 finally:
                     seconds.observe(time.perf_counter() - started)
+                    REQUEST_ID.reset(token)
                 ok.inc()
                 return response
 
             return grpc.unary_unary_rpc_method_handler(
-                call, request_deserializer=deserialize,
+                tracing.server_unary(call, method) if tracing.enabled() else call,
+                request_deserializer=deserialize,
                 response_serializer=handler.response_serializer)
         if handler.unary_stream:
             stream = handler.unary_stream
 
             async def call_stream(request: Any, context: Any) -> AsyncIterator[Any]:
+                started = time.perf_counter()
+                started_count.inc()
+                rid = request_id(context.invocation_metadata())
+                context.set_trailing_metadata((("x-request-id", rid),))
+                REQUEST_ID.set(rid)  # the call's own task: nothing to reset
                 try:
                     if isinstance(request, MalformedRequest):
                         raise malformed_request(method, request)
@@ -116,9 +137,12 @@ class CallPipeline:
                 except BaseException as exc:
                     await failed(exc, context)
                     raise
+                finally:
+                    seconds.observe(time.perf_counter() - started)
                 ok.inc()
 
             return grpc.unary_stream_rpc_method_handler(
-                call_stream, request_deserializer=deserialize,
+                tracing.server_stream(call_stream, method) if tracing.enabled()
+                else call_stream, request_deserializer=deserialize,
                 response_serializer=handler.response_serializer)
         return handler

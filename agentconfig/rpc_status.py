@@ -114,10 +114,17 @@ async def abort_for(error: BaseException, context: Context, method: str) -> None
     """End the call with the status for ``error`` (raises grpc's abort exception); anything
     that is not a domain error is logged with an incident id and answered INTERNAL."""
     if isinstance(error, errors.AgentConfigError):
-        await context.abort_with_status(to_status(error))
+        await _abort(context, to_status(error))
     incident = uuid.uuid4().hex[:12]
     log.error("unhandled error in %s (incident %s)", method, incident, exc_info=error)
-    await context.abort_with_status(internal_status(incident))
+    await _abort(context, internal_status(incident))
+
+
+async def _abort(context: Context, status: grpc.Status) -> None:
+    """abort_with_status, keeping the trailing metadata set before (x-request-id), which
+    gRPC would replace with the status's."""
+    kept = tuple(context.trailing_metadata() or ())
+    await context.abort(status.code, status.details, (*kept, *status.trailing_metadata))
 
 
 def is_abort(exc: BaseException) -> bool:
