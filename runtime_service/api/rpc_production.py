@@ -39,6 +39,12 @@ def _binding(state: WorkspaceState, channel_id: str) -> ChannelBinding:
     return binding
 
 
+def _bindings(state: WorkspaceState) -> list[rpb.ChannelBinding]:
+    return [rpb.ChannelBinding(channel_id=b.channel_id, type=b.type,
+                               target_kind=b.target_kind, target_id=b.target_id)
+            for _, b in sorted(state.channels.items())]
+
+
 def _answered(state: WorkspaceState, opened: Opened, answer: Callable[[ServingSnapshot], T],
               ) -> tuple[Opened, T]:
     """The answer from the conversation's pin; from Production when the pinned version
@@ -134,21 +140,27 @@ class ProductionRpcs(RpcBase):
 
     async def GetProductionSnapshot(self, request: rpb.GetProductionSnapshotRequest,
                                     context: Ctx) -> rpb.GetProductionSnapshotResponse:
-        _, snapshot = await self._production(request.workspace_id)
+        state, snapshot = await self._production(request.workspace_id)
+        channels = _bindings(state)
         if request.if_none_match and request.if_none_match == snapshot.content_hash:
-            return rpb.GetProductionSnapshotResponse(not_modified=True,
+            return rpb.GetProductionSnapshotResponse(not_modified=True, channels=channels,
                                                      served_from=snapshot.served_from)
-        return rpb.GetProductionSnapshotResponse(snapshot=snapshot.proto,
+        return rpb.GetProductionSnapshotResponse(snapshot=snapshot.proto, channels=channels,
                                                  served_from=snapshot.served_from)
 
     async def WatchProduction(self, request: rpb.WatchProductionRequest, context: Ctx,
                               ) -> AsyncIterator[rpb.WatchProductionResponse]:
+        """The current version first, then each new one, and the bindings again whenever
+        only they changed (no snapshot then: the version is the one just sent)."""
         state, snapshot = await self._production(request.workspace_id)
+        sent: ServingSnapshot | None = None
         while True:
             changed = state.changed
+            new = snapshot is not sent
             yield rpb.WatchProductionResponse(
-                served_from=snapshot.served_from,
-                snapshot=snapshot.proto if request.include_snapshot else None)
+                served_from=snapshot.served_from, channels=_bindings(state),
+                snapshot=snapshot.proto if new and request.include_snapshot else None)
+            sent = snapshot
             await changed.wait()
             assert state.current is not None
             snapshot = state.current

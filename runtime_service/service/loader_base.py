@@ -81,9 +81,7 @@ class LoaderBase:
     async def _set_channels(self, workspace_id: str, channels: list[ChannelBinding]) -> None:
         self._channels_read[workspace_id] = time.monotonic()
         state = self.store.state(workspace_id)
-        bindings = {c.channel_id: c for c in channels}
-        if bindings != state.channels:
-            state.channels = bindings
+        if state.set_channels({c.channel_id: c for c in channels}):
             await asyncio.to_thread(self.cache.save_channels, workspace_id, channels)
 
     @staticmethod

@@ -87,7 +87,7 @@ class Reconciler(Reloads):
         state = self.store.state(workspace_id)
         state.swap(serving, from_disk=True)
         if not state.channels:
-            state.channels = {c.channel_id: c for c in self.cache.load_channels(workspace_id)}
+            state.set_channels({c.channel_id: c for c in self.cache.load_channels(workspace_id)})
         return serving.version
 
     def _warn_stale(self, workspace_id: str, why: Exception) -> None:

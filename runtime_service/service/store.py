@@ -42,10 +42,22 @@ class WorkspaceState:
         self.current = snapshot
         self.versions[snapshot.version] = snapshot
         self.from_disk = from_disk
-        # wake watchers: set then replace, so each waiter sees one edge
+        self.wake()
+        return True
+
+    def set_channels(self, bindings: dict[str, ChannelBinding]) -> bool:
+        """Take the workspace's bindings (live data); True when they changed. Watchers
+        are woken: a gateway's local resolver answers channels from them."""
+        if bindings == self.channels:
+            return False
+        self.channels = bindings
+        self.wake()
+        return True
+
+    def wake(self) -> None:
+        """Wake WatchProduction streams: set then replace, so each waiter sees one edge."""
         self.changed.set()
         self.changed = asyncio.Event()
-        return True
 
     def keep_only(self, numbers: set[int]) -> None:
         current = self.current.version if self.current else 0

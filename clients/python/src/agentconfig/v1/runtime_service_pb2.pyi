@@ -563,25 +563,67 @@ class GetProductionSnapshotResponse(_message.Message):
     NOT_MODIFIED_FIELD_NUMBER: _builtins.int
     SNAPSHOT_FIELD_NUMBER: _builtins.int
     SERVED_FROM_FIELD_NUMBER: _builtins.int
+    CHANNELS_FIELD_NUMBER: _builtins.int
     not_modified: _builtins.bool
     @_builtins.property
     def snapshot(self) -> _entities_pb2.Snapshot: ...
     @_builtins.property
     def served_from(self) -> Global___ServedFrom: ...
+    @_builtins.property
+    def channels(self) -> _containers.RepeatedCompositeFieldContainer[Global___ChannelBinding]:
+        """The workspace's channel bindings as this replica serves them (also with not_modified:
+        bindings are live data and change without a publish).
+        """
+
     def __init__(
         self,
         *,
         not_modified: _builtins.bool = ...,
         snapshot: _entities_pb2.Snapshot | None = ...,
         served_from: Global___ServedFrom | None = ...,
+        channels: _abc.Iterable[Global___ChannelBinding] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["served_from", b"served_from", "snapshot", b"snapshot"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["not_modified", b"not_modified", "served_from", b"served_from", "snapshot", b"snapshot"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channels", b"channels", "not_modified", b"not_modified", "served_from", b"served_from", "snapshot", b"snapshot"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetProductionSnapshotResponse: _TypeAlias = GetProductionSnapshotResponse  # noqa: Y015
+
+@_typing.final
+class ChannelBinding(_message.Message):
+    """A channel's binding (live data): what a gateway's local resolver needs beside the
+    snapshot to answer a channel as ResolveChannel does.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANNEL_ID_FIELD_NUMBER: _builtins.int
+    TYPE_FIELD_NUMBER: _builtins.int
+    TARGET_KIND_FIELD_NUMBER: _builtins.int
+    TARGET_ID_FIELD_NUMBER: _builtins.int
+    channel_id: _builtins.str
+    type: _builtins.str
+    """whatsapp | instagram | web_widget | api"""
+    target_kind: _builtins.str
+    """agent | squad"""
+    target_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        channel_id: _builtins.str = ...,
+        type: _builtins.str = ...,
+        target_kind: _builtins.str = ...,
+        target_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id", "target_id", b"target_id", "target_kind", b"target_kind", "type", b"type"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChannelBinding: _TypeAlias = ChannelBinding  # noqa: Y015
 
 @_typing.final
 class WatchProductionRequest(_message.Message):
@@ -612,19 +654,27 @@ class WatchProductionResponse(_message.Message):
 
     SERVED_FROM_FIELD_NUMBER: _builtins.int
     SNAPSHOT_FIELD_NUMBER: _builtins.int
+    CHANNELS_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def served_from(self) -> Global___ServedFrom: ...
     @_builtins.property
     def snapshot(self) -> _entities_pb2.Snapshot: ...
+    @_builtins.property
+    def channels(self) -> _containers.RepeatedCompositeFieldContainer[Global___ChannelBinding]:
+        """The channel bindings; a message is also sent when only they changed (same version,
+        and no snapshot then even with include_snapshot).
+        """
+
     def __init__(
         self,
         *,
         served_from: Global___ServedFrom | None = ...,
         snapshot: _entities_pb2.Snapshot | None = ...,
+        channels: _abc.Iterable[Global___ChannelBinding] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["served_from", b"served_from", "snapshot", b"snapshot"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["served_from", b"served_from", "snapshot", b"snapshot"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channels", b"channels", "served_from", b"served_from", "snapshot", b"snapshot"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
