@@ -28,7 +28,9 @@ from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from config_service.bootstrap import bootstrap as bootstrap_config
 from config_service.main import service as config_service
 from config_service.settings import ConfigServiceSettings
+from console.settings import ConsoleSettings
 from embedded import demo
+from embedded.console import Console, console_line
 from embedded.serving import LoadOnPublish, reported
 from runtime_service.bootstrap import bootstrap as bootstrap_runtime
 from runtime_service.main import service as runtime_service
@@ -44,6 +46,7 @@ agentconfig is running (embedded mode: SQLite at {db}, in-process notifications,
 API keys required).
   config service   {config}
   runtime service  {runtime}
+  web console      {console}
   demo workspace   "demo" ({state})
   operator key     {key_line}
 
@@ -76,7 +79,8 @@ SETTINGS: list[tuple[str, type[BaseSettings]]] = [
      RuntimeSettings)]
 
 
-async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
+async def run(data_dir: Path, config_listen: str, runtime_listen: str,
+              console_listen: str = "127.0.0.1:8080") -> None:
     ensure_can_listen(config_listen, "--config-listen")
     ensure_can_listen(runtime_listen, "--runtime-listen")
     stop = shutdown_event()
@@ -107,7 +111,13 @@ async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
                                         hooks=runtime_app.hooks,
                                         listen_setting="--runtime-listen",
                                         **server_options(runtime_app.settings))
+    console = Console(ConsoleSettings(
+        listen=console_listen, config_service=config_address,
+        runtime_service=f"127.0.0.1:{runtime_server.port}"), fallback=True,
+    ) if console_listen else None
     try:
+        if console is not None:
+            await console.start()
         async with grpc.aio.insecure_channel(config_address) as channel:
             created = await demo.seed(cgrpc.ConfigServiceStub(channel), operator_key)
         try:
@@ -120,11 +130,14 @@ async def run(data_dir: Path, config_listen: str, runtime_listen: str) -> None:
                     if first_start else f"in {key_file}")
         print(NEXT_STEPS.format(db=db, config=config_address,
                                 runtime=f"127.0.0.1:{runtime_server.port}",
+                                console=console_line(console_listen, console),
                                 state="seeded now" if created else "already there",
                                 key_line=key_line, key_file=key_file), flush=True)
         await stop.wait()
     finally:
         print("stopping ...", flush=True)
+        if console is not None:
+            await console.stop()
         await loading.stop()
         await runtime_server.stop(2)
         await config_server.stop(2)
@@ -140,6 +153,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="the config service's address (default: 127.0.0.1:50051)")
     made.add_argument("--runtime-listen", default="127.0.0.1:50052", metavar="HOST:PORT",
                       help="the runtime service's address (default: 127.0.0.1:50052)")
+    made.add_argument("--console-listen", default="127.0.0.1:8080", metavar="HOST:PORT",
+                      help="the web console's address (default: 127.0.0.1:8080; empty: off)")
     return made
 
 
@@ -148,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args.data_dir.mkdir(parents=True, exist_ok=True)
     run_or_exit(lambda: asyncio.run(run(args.data_dir, args.config_listen,
-                                        args.runtime_listen)))
+                                        args.runtime_listen, args.console_listen)))
 
 
 if __name__ == "__main__":
