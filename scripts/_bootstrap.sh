@@ -38,6 +38,12 @@ ensure_postgres() {
   command -v psql >/dev/null 2>&1 || apt_install postgresql-client
 }
 
+ensure_chromium() {
+  # the console's browser tests (tests/browser/) drive Debian's Chromium through Playwright
+  # (the browser build Playwright would download is not used); in CI a missing one fails them
+  command -v chromium >/dev/null 2>&1 || [[ -x /usr/bin/chromium ]] || apt_install chromium
+}
+
 ensure_buf() {
   if [[ ! -x .tools/node_modules/.bin/buf ]]; then
     echo "==> installing buf (npm @bufbuild/buf) into .tools" >&2

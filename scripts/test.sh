@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The test command. Installs what is missing (Python deps, redis-server, buf), then runs the
-# linters, the type checker, the proto checks and the whole suite; the suite starts its own
-# Postgres and Redis on free ports and stops them. Extra arguments go to pytest.
+# The test command. Installs what is missing (Python deps, redis-server, buf, chromium), then
+# runs the linters, the type checker, the proto checks and the whole suite; the suite starts
+# its own Postgres and Redis on free ports and stops them (the browser tests their own
+# Chromium, one per session). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_bootstrap.sh
@@ -9,6 +10,7 @@ ensure_venv
 ensure_redis
 ensure_postgres
 ensure_buf
+ensure_chromium
 
 echo "==> ruff" >&2
 .venv/bin/ruff check .
