@@ -12,7 +12,11 @@ The Redis keys and channels:
                                             its HMAC-SHA256 under a key derived from the
                                             service credential, so a replica serving that
                                             version needs no fetch; unsigned or forged
-                                            deltas are ignored (the replica fetches)
+                                            deltas are ignored (the replica fetches);
+                                            with tracing on, also {traceparent}: the W3C
+                                            trace context of the relay's delivery, outside
+                                            the signature (docs/security.md); replicas
+                                            that predate it ignore it
   PUBSUB agentconfig:channels               JSON {workspace_id}: bindings changed
   PUBSUB agentconfig:keys                   JSON {key_id}: a key was revoked
   STRING agentconfig:rollout:<ws>:<replica> JSON {replica_id, version, content_hash,
@@ -37,7 +41,9 @@ import hmac
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from agentconfig.tracing import valid_traceparent
 
 PRODUCTION_KEY = "agentconfig:production:{}"
 NOTIFY_CHANNEL = "agentconfig:production"
@@ -73,10 +79,11 @@ class ProductionMove:
     content_hash: str
     delta: str = ""  # the change from the previous Production, when small (JSON text)
     signature: str = ""  # of the delta, by ``signed``
+    traceparent: str = ""  # the delivery's trace context; not signed: only a parent link
 
     def signed(self, delta: str, key: bytes) -> ProductionMove:
-        return ProductionMove(self.workspace_id, self.version, self.content_hash, delta,
-                              hmac.new(key, self._signed_text(delta), "sha256").hexdigest())
+        return replace(self, delta=delta, signature=hmac.new(
+            key, self._signed_text(delta), "sha256").hexdigest())
 
     def delta_verifies(self, key: bytes) -> bool:
         expected = hmac.new(key, self._signed_text(self.delta), "sha256").hexdigest()
@@ -90,13 +97,17 @@ class ProductionMove:
                                    "content_hash": self.content_hash}
         if self.delta:
             body |= {"delta": self.delta, "signature": self.signature}
+        if self.traceparent:
+            body["traceparent"] = self.traceparent
         return json.dumps(body)
 
     @classmethod
     def checked(cls, workspace_id: object, version: object, content_hash: object,
-                delta: object = "", signature: object = "") -> ProductionMove:
+                delta: object = "", signature: object = "", traceparent: object = "",
+                ) -> ProductionMove:
         """A move built from outside data, refused (MalformedNotice) unless every field has
-        the shape the config service gives it."""
+        the shape the config service gives it; a traceparent of another shape is dropped
+        (the notice still counts: its trace context is only telemetry)."""
         if not isinstance(workspace_id, str) or not _WORKSPACE.fullmatch(workspace_id):
             raise MalformedNotice("workspace_id is not a workspace id")
         if isinstance(version, bool) or not isinstance(version, int) \
@@ -109,7 +120,8 @@ class ProductionMove:
         if not isinstance(signature, str) or ((delta or signature) \
                 and not _HASH.fullmatch(signature)):
             raise MalformedNotice("signature is not a hex HMAC-SHA256")
-        return cls(workspace_id, version, content_hash, delta, signature)
+        return cls(workspace_id, version, content_hash, delta, signature,
+                   valid_traceparent(traceparent))
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> ProductionMove:
@@ -121,7 +133,7 @@ class ProductionMove:
             raise MalformedNotice("not a JSON object")
         return cls.checked(data.get("workspace_id"), data.get("version"),
                            data.get("content_hash"), data.get("delta", ""),
-                           data.get("signature", ""))
+                           data.get("signature", ""), data.get("traceparent", ""))
 
 
 MoveListener = Callable[[ProductionMove], None]

@@ -1,7 +1,7 @@
 """What every server of the project has, built one way: the one call pipeline (before-call
-hooks such as authentication, error mapping, metrics),
-standard health checking (per service and overall), server reflection (so grpcurl, buf curl
-and Postman work), message-size limits and graceful shutdown."""
+hooks such as authentication, error mapping, metrics, request ids, and spans when tracing is
+on), standard health checking (per service and overall), server reflection (so grpcurl,
+buf curl and Postman work), message-size limits and graceful shutdown."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
+from agentconfig import tracing
 from agentconfig.errors import StartupError
 from agentconfig.interceptors import BeforeCall, CallPipeline
 from agentconfig.tls import server_credentials
@@ -80,6 +81,7 @@ class RunningServer:
     async def stop(self, grace: float) -> None:
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace)
+        tracing.flush()  # the last calls' spans leave before the process does
 
 
 def _in_use(listen: str, setting: str) -> StartupError:

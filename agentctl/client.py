@@ -9,6 +9,7 @@ from typing import TypeVar
 import grpc
 from google.protobuf.message import Message
 
+from agentconfig import tracing
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from agentconfig.v1 import entities_pb2 as pb
@@ -25,8 +26,10 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 
 class Connection:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, command: str = "agentctl") -> None:
         self.settings = settings
+        tracing.configure("agentctl")  # before any channel: OTEL_EXPORTER_OTLP_ENDPOINT
+        self._end_trace = tracing.begin(command)  # the command's calls share one trace
         self._channel: grpc.Channel | None = None
         self._stub: cgrpc.ConfigServiceStub | None = None
         self._runtime_channel: grpc.Channel | None = None
@@ -93,6 +96,7 @@ class Connection:
         for channel in (self._channel, self._runtime_channel):
             if channel is not None:
                 channel.close()
+        self._end_trace()
 
     # reads that page through everything -----------------------------------------------
     def draft_entities(self, kind: pb.EntityKind.ValueType = pb.ENTITY_KIND_UNSPECIFIED,
@@ -159,5 +163,6 @@ def _open(address: str, settings: Settings) -> grpc.Channel:
         ("grpc.max_send_message_length", MAX_MESSAGE_BYTES), *tls.options(settings)]
     credentials = tls.credentials(settings)
     if credentials is None:
-        return grpc.insecure_channel(address, options=options)
-    return grpc.secure_channel(address, credentials, options=options)
+        return tracing.intercept_sync_channel(grpc.insecure_channel(address, options=options))
+    return tracing.intercept_sync_channel(
+        grpc.secure_channel(address, credentials, options=options))

@@ -44,7 +44,7 @@ def connection(ctx: typer.Context) -> Connection:
             raise Usage("no connection settings")
         settings = resolve(ctx.meta[_GIVEN])
         tls.check(settings)
-        ctx.meta[_CONNECTION] = found = Connection(settings)
+        ctx.meta[_CONNECTION] = found = Connection(settings, ctx.command_path)
         ctx.find_root().call_on_close(found.close)
     built: Connection = ctx.meta[_CONNECTION]
     return built

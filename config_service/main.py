@@ -11,7 +11,7 @@ import argparse
 import asyncio
 import logging
 
-from agentconfig import logs
+from agentconfig import logs, tracing
 from agentconfig.entry_points import parser, run_or_exit
 from agentconfig.grpc_server import (
     Service,
@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     settings = ConfigServiceSettings()
     logs.setup(settings.log_level)
+    tracing.configure("config-service")  # when an OTLP endpoint is set (docs/operations.md)
     if args.command == "migrate":
         asyncio.run(run_migrations(settings))
     else:

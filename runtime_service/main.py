@@ -10,7 +10,7 @@ import asyncio
 import logging
 import sys
 
-from agentconfig import logs
+from agentconfig import logs, tracing
 from agentconfig.entry_points import parser, run_or_exit
 from agentconfig.grpc_server import (
     Service,
@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> None:
            [("settings (environment variables)", RuntimeSettings)]).parse_args(argv)
     settings = RuntimeSettings()
     logs.setup(settings.log_level)
+    tracing.configure("runtime-service")  # when an OTLP endpoint is set (operations.md)
     count = worker_count(settings)
     if count > 1 and settings.worker_index == 0:
         sys.exit(run_or_exit(lambda: supervise(settings, count)))

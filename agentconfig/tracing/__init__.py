@@ -16,6 +16,7 @@ A publish's trace crosses three boundaries, each carrying a W3C ``traceparent``:
 """
 
 from agentconfig.tracing._context import (
+    begin,
     continued,
     current_traceparent,
     span,
@@ -37,7 +38,7 @@ from agentconfig.tracing._provider import (
     uninstall,
 )
 
-__all__ = ["aio_client_interceptors", "configure", "continued", "current_traceparent",
+__all__ = ["aio_client_interceptors", "begin", "configure", "continued", "current_traceparent",
            "enabled", "endpoint", "flush", "install", "intercept_sync_channel",
            "server_stream", "server_unary", "span", "tracer", "uninstall",
            "valid_traceparent"]

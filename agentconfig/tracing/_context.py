@@ -6,15 +6,15 @@ wrote it: a relay or a replica configured differently must still read it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
 from opentelemetry import trace
-from opentelemetry.context import Context
+from opentelemetry.context import Context, attach, detach
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from agentconfig.tracing._provider import enabled, tracer
+from agentconfig.tracing._provider import enabled, flush, tracer
 
 _W3C = TraceContextTextMapPropagator()
 _TRACEPARENT = re.compile(r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
@@ -50,3 +50,24 @@ def continued(name: str, traceparent: str, *, kind: trace.SpanKind = trace.SpanK
     parent = _W3C.extract({"traceparent": traceparent}) if traceparent else Context()
     return tracer().start_as_current_span(name, context=parent, kind=kind,
                                           attributes=attributes)
+
+
+def begin(name: str, *, attributes: Attributes = None) -> Callable[[], None]:
+    """Start a span and make it current until the returned function is called (which also
+    flushes, as a CLI is about to exit): for work whose start and end are not one block,
+    such as an agentctl command, from opening its connection to closing it."""
+    if not enabled():
+        return _nothing
+    started = tracer().start_span(name, attributes=attributes)
+    token = attach(trace.set_span_in_context(started))
+
+    def end() -> None:
+        detach(token)
+        started.end()
+        flush()
+
+    return end
+
+
+def _nothing() -> None:
+    return None

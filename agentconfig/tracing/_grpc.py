@@ -11,9 +11,6 @@ from typing import Any
 
 import grpc
 from opentelemetry import propagate, trace
-from opentelemetry.instrumentation.grpc import aio_client_interceptors as _aio_interceptors
-from opentelemetry.instrumentation.grpc import client_interceptor
-from opentelemetry.instrumentation.grpc.grpcext import intercept_channel
 
 from agentconfig.tracing import _provider
 from agentconfig.tracing._provider import tracer
@@ -31,6 +28,9 @@ def aio_client_interceptors() -> list[grpc.aio.ClientInterceptor]:
     """For grpc.aio channels; none while tracing is off."""
     if not _provider.enabled():
         return []
+    # imported when tracing is on only: agentctl starts faster without it
+    from opentelemetry.instrumentation.grpc import aio_client_interceptors as _aio_interceptors
+
     return list(_aio_interceptors(  # type: ignore[no-untyped-call]
         tracer_provider=_provider.provider()))
 
@@ -39,6 +39,9 @@ def intercept_sync_channel(channel: grpc.Channel) -> grpc.Channel:
     """``channel`` with a CLIENT span per call (agentctl); unchanged while tracing is off."""
     if not _provider.enabled():
         return channel
+    from opentelemetry.instrumentation.grpc import client_interceptor
+    from opentelemetry.instrumentation.grpc.grpcext import intercept_channel
+
     traced: grpc.Channel = intercept_channel(  # type: ignore[no-untyped-call]
         channel, client_interceptor(  # type: ignore[no-untyped-call]
             tracer_provider=_provider.provider()))

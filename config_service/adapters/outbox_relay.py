@@ -24,11 +24,14 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from opentelemetry.trace import SpanKind
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from agentconfig import tracing
 from agentconfig.bus import ProductionMove
 from agentconfig.metrics import MOVES_DELIVERED, OUTBOX_PENDING, RELAY_FAILURES
 from config_service.adapters.notice_deltas import with_delta
@@ -141,9 +144,15 @@ class OutboxRelay(Announcer):
             rows = (await conn.execute(stmt)).mappings().all()
             for row in rows:
                 move = ProductionMove(row["workspace_id"], row["version"], row["content_hash"])
-                if self._notice_key:
-                    move = await with_delta(conn, move, self._notice_key)
-                await self._publisher.publish(move)
+                # a child of the publish that wrote the row; the notice carries it on
+                with tracing.continued("relay.deliver", row["traceparent"],
+                                       kind=SpanKind.PRODUCER, attributes={
+                                           "agentconfig.workspace_id": move.workspace_id,
+                                           "agentconfig.version": move.version}):
+                    if self._notice_key:
+                        move = await with_delta(conn, move, self._notice_key)
+                    move = replace(move, traceparent=tracing.current_traceparent())
+                    await self._publisher.publish(move)
                 await conn.execute(update(outbox).where(outbox.c.id == row["id"])
                                    .values(delivered_at=datetime.now(UTC)))
                 MOVES_DELIVERED.inc()

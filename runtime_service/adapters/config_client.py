@@ -11,7 +11,7 @@ import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from agentconfig import errors
+from agentconfig import errors, tracing
 from agentconfig.kinds import kind_by_enum
 from agentconfig.names import CHANNEL_TYPE_NAMES, ROLE_NAMES
 from agentconfig.rollout_guards import OutcomeCounts
@@ -87,10 +87,12 @@ class GrpcConfigSource(ConfigSource):
         self._timeout = timeout
 
     def _open(self) -> grpc.aio.Channel:
+        traced = tracing.aio_client_interceptors() or None  # CLIENT spans, when tracing is on
         if self._credentials:
             return grpc.aio.secure_channel(self._target, self._credentials,
-                                           options=CHANNEL_OPTIONS)
-        return grpc.aio.insecure_channel(self._target, options=CHANNEL_OPTIONS)
+                                           options=CHANNEL_OPTIONS, interceptors=traced)
+        return grpc.aio.insecure_channel(self._target, options=CHANNEL_OPTIONS,
+                                         interceptors=traced)
 
     async def reconnect(self) -> None:
         """A channel in TRANSIENT_FAILURE waits out its backoff before it tries again; a new

@@ -15,6 +15,9 @@ import logging
 import random
 import time
 
+from opentelemetry.trace import SpanKind
+
+from agentconfig import tracing
 from agentconfig.bus import ProductionMove
 from agentconfig.errors import AgentConfigError, FailedPrecondition, NotFound, Unavailable
 from agentconfig.metrics import DEGRADED
@@ -68,7 +71,17 @@ class Loader(Reconciler, PinnedLoads):
         if not self._newer(state, move):
             return  # a duplicate or an old, reordered notice
         self._missing.pop(move.workspace_id, None)
-        self._spawn(self.advance(move))
+        self._spawn(self._reload(move))
+
+    async def _reload(self, move: ProductionMove) -> None:
+        """``advance`` in a "reload" span continuing the trace the notice names (the relay's
+        delivery of the publish), so the fetch it makes is part of the publish's trace; a
+        notice without one (an older config service, or tracing off there) starts a new
+        trace."""
+        with tracing.continued("reload", move.traceparent, kind=SpanKind.CONSUMER,
+                               attributes={"agentconfig.workspace_id": move.workspace_id,
+                                           "agentconfig.version": move.version}):
+            await self.advance(move)
 
     def on_channels(self, workspace_id: str) -> None:
         if workspace_id in self.store.workspaces:

@@ -19,6 +19,9 @@ from sqlalchemy import Column, Integer, MetaData, Table, create_engine, inspect,
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from agentconfig.bus import InProcessBus, ProductionMove
+from config_service.adapters.notify import BusPublisher
+from config_service.adapters.outbox_relay import OutboxRelay
 from config_service.adapters.sql.engine import alembic_config, make_engine, migrate
 from config_service.adapters.sql.tables import metadata
 from config_service.adapters.sql.uow import SqlUnitOfWorkFactory
@@ -143,3 +146,22 @@ async def test_workspaces_before_test_suites_get_default_settings(empty_engine: 
     await _check(empty_engine)
     ws = await workspaces.get_workspace(SqlUnitOfWorkFactory(empty_engine), "ws-before")
     assert (ws.live_tool_ids, ws.require_passing_tests) == ((), False)
+
+
+async def test_outbox_rows_before_trace_context_are_still_delivered(empty_engine: AsyncEngine,
+                                                                    ) -> None:
+    """0009 adds the publish's trace context to the outbox; a row pending from before it
+    is delivered as it always was, with a notice that names no trace."""
+    await migrate(empty_engine, "0008")
+    async with empty_engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO outbox (workspace_id, version, content_hash, created_at) "
+            "VALUES ('ws-old', 4, :hash, :at)"), {"hash": "cd" * 32, "at": datetime.now(UTC)})
+    await migrate(empty_engine)
+    await _check(empty_engine)
+    bus = InProcessBus()
+    moves: list[ProductionMove] = []
+    bus.subscribe(moves.append, lambda _ws: None)
+    assert await OutboxRelay(empty_engine, BusPublisher(bus)).deliver_pending() == 1
+    assert moves == [ProductionMove("ws-old", 4, "cd" * 32)]
+    assert moves[0].traceparent == ""

@@ -11,6 +11,7 @@ from sqlalchemy.engine import RowMapping
 
 from agentconfig.canonical import stable_json
 from agentconfig.rollout_guards import OutcomeCounts
+from agentconfig.tracing import current_traceparent
 from config_service.adapters.sql import tables as t
 from config_service.adapters.sql.rows import SqlBase, storable, utc
 from config_service.domain.rollouts import Phase, Rollout
@@ -92,7 +93,8 @@ class RolloutSqlStore(SqlBase):
         await self._conn.execute(insert(t.outbox).values(
             workspace_id=workspace_id, version=version,
             content_hash=found["content_hash"] if found else "",
-            created_at=datetime.now(UTC), rollout_sequence=sequence))
+            created_at=datetime.now(UTC), rollout_sequence=sequence,
+            traceparent=current_traceparent()))
 
     async def put_outcomes(self, workspace_id: str, rollout_id: str, reporter: str,
                            version: int, counts: OutcomeCounts) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import insert, or_, select, tuple_, update
 from sqlalchemy.engine import RowMapping
 
+from agentconfig.tracing import current_traceparent
 from config_service.adapters.sql import tables as t
 from config_service.adapters.sql.rows import (
     SqlBase,
@@ -80,7 +81,7 @@ class VersionStore(SqlBase):
     async def add_outbox(self, workspace_id: str, version: int, content_hash: str) -> None:
         await self._conn.execute(insert(t.outbox).values(
             workspace_id=workspace_id, version=version, content_hash=content_hash,
-            created_at=datetime.now(UTC)))
+            created_at=datetime.now(UTC), traceparent=current_traceparent()))
 
     # backups ---------------------------------------------------------------------------
     async def add_backup(self, backup: DraftBackup, manifest: Manifest) -> None:

@@ -129,6 +129,8 @@ outbox = Table(
     Column("delivered_at", TS),
     # > 0: this row announces that rollout sequence (the version is Production's then)
     Column("rollout_sequence", BigInteger, nullable=False, server_default="0"),
+    # the publish's trace context (W3C traceparent; empty: not traced), for the relay
+    Column("traceparent", String(64), nullable=False, server_default=""),
     Index("ix_outbox_pending", "delivered_at", "id"),
 )
 
