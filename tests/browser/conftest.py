@@ -1,7 +1,11 @@
-"""One Chromium for the whole session (Debian's package, driven by Playwright), the real
+"""One Chromium for the whole folder (Debian's package, driven by Playwright), the real
 topology behind the console, a fresh workspace per test, and a screenshot of every open
 page when a test fails (test-artifacts/). In CI (CI=true) or with
-AGENTCONFIG_REQUIRE_SERVERS=1 a missing browser fails the run instead of skipping it."""
+AGENTCONFIG_REQUIRE_SERVERS=1 a missing browser fails the run instead of skipping it.
+
+Package scope, not session: Playwright's sync API keeps its own event loop running in this
+thread while it is open, which the suite's asyncio tests cannot share; it is closed once the
+last browser test is done."""
 
 from __future__ import annotations
 
@@ -34,7 +38,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None],
 FAILED = pytest.StashKey[bool]()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         message = (f"no Chromium at {CHROMIUM} (apt-get install chromium, or set "
@@ -49,7 +53,7 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def topo(postgres: PostgresServer, redis_server: RedisServer,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[topology.Topology]:
     database = postgres.create_database("console_browser")
