@@ -38,7 +38,9 @@ def bind(listen: str, fallback: bool = False) -> tuple[socket.socket, bool]:
     then), so a second embedded instance, or a test's, still gets its console."""
     host, port = split(listen)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto named: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
+    # without it every answer waits out the client's delayed ACK (~40 ms)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
