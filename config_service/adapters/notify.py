@@ -25,6 +25,7 @@ from agentconfig.bus import (
 )
 from agentconfig.errors import Unavailable
 from agentconfig.redis_connect import RedisTarget, connect
+from config_service.adapters.pointer_repair import SET_FORWARD_QUIETLY, RecentMoves, set_again
 from config_service.service.ports import ChannelsAnnouncer, KeysAnnouncer, RolloutReader
 
 log = logging.getLogger(__name__)
@@ -69,15 +70,33 @@ class RedisPublisher(Publisher):
     def __init__(self, client: aioredis.Redis) -> None:
         self._client = client
         self._script = client.register_script(_SET_FORWARD)
+        self._repair = client.register_script(SET_FORWARD_QUIETLY)
+        self._recent = RecentMoves()
+        self._failed = False  # the last attempt failed: the next success repairs
 
     @classmethod
     def connect(cls, target: RedisTarget | str) -> RedisPublisher:
         return cls(redis_client(target))
 
     async def publish(self, move: ProductionMove) -> None:
-        await self._script(keys=[PRODUCTION_KEY.format(move.workspace_id)],
-                           args=[move.version, move.content_hash, NOTIFY_CHANNEL,
-                                 move.to_json()])
+        try:
+            await self._script(keys=[PRODUCTION_KEY.format(move.workspace_id)],
+                               args=[move.version, move.content_hash, NOTIFY_CHANNEL,
+                                     move.to_json()])
+            if self._failed:
+                await self._repair_pointers()
+        except Exception:
+            self._failed = True
+            raise
+        self._failed = False
+        self._recent.remember(move)
+
+    async def _repair_pointers(self) -> None:
+        """After a failure: the pointers a failover lost, set again (pointer_repair.py)."""
+        repaired = await set_again(self._repair, self._recent.moves())
+        if repaired:
+            log.warning("Redis had lost %d production pointers (a failover or a restart "
+                        "without persistence); set them again", repaired)
 
     async def channels_changed(self, workspace_id: str) -> None:
         try:
