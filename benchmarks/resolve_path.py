@@ -53,6 +53,9 @@ class _Context:
     def peer(self) -> str:
         return "ipv4:127.0.0.1:1"
 
+    def set_trailing_metadata(self, metadata: Any) -> None:
+        return None
+
 
 async def main() -> None:
     servicer = RuntimeServicer(_Loader(), None, None)  # type: ignore[arg-type]
