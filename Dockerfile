@@ -19,6 +19,7 @@ COPY config_service ./config_service
 COPY runtime_service ./runtime_service
 COPY embedded ./embedded
 COPY agentctl ./agentctl
+COPY console ./console
 RUN pip install --no-cache-dir --no-deps ./clients/python . && pip check
 
 # A non-root user (numeric, so Kubernetes' runAsNonRoot can verify it) owning the one
