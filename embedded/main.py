@@ -16,6 +16,7 @@ from pathlib import Path
 import grpc
 from pydantic_settings import BaseSettings
 
+from agentconfig import tracing
 from agentconfig.bus import InProcessBus
 from agentconfig.entry_points import parser, run_or_exit
 from agentconfig.grpc_server import (
@@ -161,6 +162,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    tracing.configure("agentconfig-dev")  # when an OTLP endpoint is set (docs/operations.md)
     args.data_dir.mkdir(parents=True, exist_ok=True)
     run_or_exit(lambda: asyncio.run(run(args.data_dir, args.config_listen,
                                         args.runtime_listen, args.console_listen)))
