@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -19,7 +19,7 @@ from benchmarks.console_bench import embedded  # noqa: E402
 
 OUT = ROOT / "docs" / "console"
 CHROMIUM = os.environ.get("AGENTCONFIG_CHROMIUM", "/usr/bin/chromium")
-SIZE = {"width": 1200, "height": 760}
+SIZE: ViewportSize = {"width": 1200, "height": 760}
 
 
 def shot(page: Page, name: str) -> None:
