@@ -8,12 +8,17 @@ never timings."""
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
 import pytest_asyncio
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as otlp
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc as otlp_grpc
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -143,3 +148,50 @@ async def test_one_trace_from_agentctl_to_the_replicas_reload(
     assert {s.name for s in fetches} >= {f"/{CONFIG}/GetVersionChanges"}, fetches
     for fetch in fetches:  # and the config service answered each inside the same trace
         _one(trace, fetch.name.lstrip("/"), fetch)
+
+
+class _Collector(otlp_grpc.TraceServiceServicer):
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    async def Export(self, request: Any, context: Any) -> Any:
+        self.names += [s.name for r in request.resource_spans for ss in r.scope_spans
+                       for s in ss.spans]
+        return otlp.ExportTraceServiceResponse()
+
+
+EXPORTING = """
+from agentconfig import tracing
+assert tracing.configure("probe")
+with tracing.span("probe-span"):
+    pass
+tracing.flush()
+"""
+
+
+async def test_the_standard_variable_turns_otlp_export_on() -> None:
+    """A process given OTEL_EXPORTER_OTLP_ENDPOINT exports its spans to that collector (in
+    a process of its own: a configured provider is the process's for good)."""
+    server = grpc.aio.server()
+    collector = _Collector()
+    otlp_grpc.add_TraceServiceServicer_to_server(  # type: ignore[no-untyped-call]
+        collector, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENTC"))}
+        probe = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", EXPORTING,
+            env=env | {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{port}"})
+        assert await asyncio.wait_for(probe.wait(), 60) == 0
+    finally:
+        await server.stop(0)
+    assert collector.names == ["probe-span"]
+
+
+def test_tracing_is_off_without_an_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AGENTCONFIG_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                 "OTEL_EXPORTER_OTLP_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    assert not tracing.configure("probe") and not tracing.enabled()
+    assert tracing.aio_client_interceptors() == [] and tracing.current_traceparent() == ""
