@@ -19,28 +19,27 @@ from pathlib import Path
 import grpc
 import pytest
 import pytest_asyncio
-from sqlalchemy import func, select
 
 from agentconfig.bus import PRODUCTION_KEY
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
-from agentconfig.v1 import runtime_service_pb2 as rpb
-from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
-from config_service.adapters.sql.engine import make_engine
-from config_service.adapters.sql.tables import outbox
 from tests.conftest import _unavailable
+from tests.faults.sentinel_checks import (
+    all_serve,
+    on_sentinels,
+    pending,
+    promoted,
+    replica_serves,
+)
 from tests.faults.world import (
     FIGURES,
-    OPERATOR,
     Gateway,
     _Keyed,
-    auth,
     config_process,
     runtime_process,
 )
 from tests.harness import workspace
-from tests.harness.processes import ServiceProcess
-from tests.harness.sentinel import MASTER_NAME, SentinelGroup
+from tests.harness.sentinel import SentinelGroup
 from tests.harness.servers import PostgresServer, ServerUnavailable
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -59,50 +58,11 @@ async def sentinels() -> AsyncIterator[SentinelGroup]:
     group.stop()
 
 
-def _on_sentinels(process: ServiceProcess, group: SentinelGroup) -> ServiceProcess:
-    """The world's process, told the sentinels and the master's name instead of a URL."""
-    process.settings |= {"redis_url": "", "redis_sentinels": group.sentinels,
-                         "redis_sentinel_master": MASTER_NAME}
-    return process
-
-
-async def _served(gateways: list[Gateway], version: int, since: float, limit: float = 30.0,
-                  ) -> float:
-    """The moment every gateway has read ``version`` (or newer) after ``since``."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        reached = [min((r.at for r in g.readings if r.at >= since and r.version >= version),
-                       default=None) for g in gateways]
-        if all(t is not None for t in reached):
-            return max(t for t in reached if t is not None)
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"v{version} not served everywhere within {limit}s: "
-                         + "; ".join(f"{g.name}: {g.readings[-1:]}" for g in gateways))
-
-
-async def _pending(database_url: str) -> int:
-    engine = make_engine(database_url)
-    try:
-        async with engine.connect() as conn:
-            return int((await conn.execute(select(func.count()).select_from(outbox).where(
-                outbox.c.delivered_at.is_(None)))).scalar_one())
-    finally:
-        await engine.dispose()
-
-
-async def _replica_serves(process: ServiceProcess, ws: str) -> int:
-    """The version GetReplicaStatus reports for ``ws``."""
-    async with grpc.aio.insecure_channel(process.address) as channel:
-        status = await rgrpc.RuntimeServiceStub(channel).GetReplicaStatus(
-            rpb.GetReplicaStatusRequest(), metadata=auth(OPERATOR))
-    return int(next(w.version for w in status.workspaces if w.workspace_id == ws))
-
-
 async def test_every_publish_reaches_every_replica_across_a_failover(
         postgres: PostgresServer, sentinels: SentinelGroup, tmp_path: Path) -> None:
     database = await asyncio.to_thread(postgres.create_database, f"st_{uuid.uuid4().hex[:8]}")
-    config = await _on_sentinels(config_process(tmp_path, database, ""), sentinels).astart()
-    replicas = [await _on_sentinels(runtime_process(tmp_path, name, config.address, ""),
+    config = await on_sentinels(config_process(tmp_path, database, ""), sentinels).astart()
+    replicas = [await on_sentinels(runtime_process(tmp_path, name, config.address, ""),
                                     sentinels).astart() for name in ("r1", "r2")]
     channel = grpc.aio.insecure_channel(config.address)
     gateways: list[Gateway] = []
@@ -116,9 +76,9 @@ async def test_every_publish_reaches_every_replica_across_a_failover(
                     for p in replicas]
         for gateway in gateways:
             gateway.start()
-        await _served(gateways, 1, 0.0)
+        await all_serve(gateways, 1, 0.0)
 
-        killed_at, first_after = 0.0, 0
+        killed_at, first_after, promotion = 0.0, 0, None
         for n in range(2, PUBLISHES + 2):
             version = (await workspace.publish_all(
                 stub, ws, workspace.entities(f"v{n}"), f"v{n}")).number  # type: ignore[arg-type]
@@ -127,27 +87,30 @@ async def test_every_publish_reaches_every_replica_across_a_failover(
             if n == KILL_AFTER + 1:
                 await asyncio.to_thread(sentinels.kill_master)
                 killed_at = time.monotonic()
+                promotion = asyncio.create_task(promoted(sentinels))
             await asyncio.sleep(EVERY)
         last = version
 
-        converged = await _served(gateways, first_after, killed_at) - killed_at
-        await _served(gateways, last, killed_at)
+        converged = await all_serve(gateways, first_after, killed_at) - killed_at
+        assert promotion is not None
+        promoted_after = await asyncio.wait_for(promotion, 30) - killed_at  # it failed over
+        await all_serve(gateways, last, killed_at)
         listed = await stub.ListVersions(cpb.ListVersionsRequest(workspace_id=ws,
                                                                  page_size=100))
         assert sorted(v.number for v in listed.versions) == list(range(1, last + 1))
-        assert sentinels.master_port() == sentinels.ports["replica"]  # it did fail over
-        assert await _pending(database) == 0  # every move was delivered, none given up
+        assert await pending(database) == 0  # every move was delivered, none given up
         pointer = sentinels.cli("replica", "hget", PRODUCTION_KEY.format(ws), "version")
         assert int(pointer) == last
         for process in replicas:
-            assert await _replica_serves(process, ws) == last
+            assert await replica_serves(process, ws) == last
         failed = [r for g in gateways for r in g.readings if r.code != grpc.StatusCode.OK]
         assert not failed, failed[:3]
         for gateway in gateways:
             served = [r.version for r in gateway.readings]
             assert served == sorted(served), f"{gateway.name} went backwards"
         figure = (f"converged {converged:.2f} s after failover (kill -9 of the master to "
-                  f"every replica serving v{first_after}, the first publish after it)")
+                  f"every replica serving v{first_after}, the first publish after it; the "
+                  f"sentinels promoted the replica {promoted_after:.2f} s after the kill)")
         FIGURES.append(("Redis Sentinel failover", figure))
         print(figure)
     finally:
