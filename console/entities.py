@@ -4,6 +4,7 @@ entities (which a Draft page shows both ways)."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,3 +114,17 @@ def documents(items: list[pb.Entity]) -> list[tuple[str, str]]:
         if kind is not None:
             out.append((f"{kind.replace('_', '-')}/{entity.id}", spec_yaml(entity)))
     return sorted(out)
+
+
+def located(problems: list[Problem], text: str) -> list[Problem]:
+    """Each problem with the editor line of the first top-level field its path names
+    (``entity.agent.temperature``, ``squad/x.handoff_rules[0].condition`` ...)."""
+    lines = {line.split(":", 1)[0]: number
+             for number, line in enumerate(text.splitlines(), start=1)
+             if line[:1].isalpha() and ":" in line}
+    out = []
+    for problem in problems:
+        names = [part.split("[", 1)[0] for part in re.split(r"[./]", problem.field)]
+        line = next((lines[n] for n in names if n in lines), 0)
+        out.append(Problem(problem.field, problem.description, line))
+    return out

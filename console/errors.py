@@ -20,9 +20,11 @@ from grpc_status import rpc_status
 
 @dataclass(frozen=True)
 class Problem:
-    """One field problem: ``field`` is the server's path, e.g. ``agent/support.temperature``."""
+    """One field problem: ``field`` is the server's path, e.g. ``agent/support.temperature``;
+    ``line`` is where the editor shows that field (0: not located)."""
     field: str
     description: str
+    line: int = 0
 
 
 @dataclass

@@ -18,6 +18,8 @@ from console.errors import ConsoleError
 from console.web import EDITOR, call, form, is_htmx, render, session
 
 KINDS = {"agent": pb.ENTITY_KIND_AGENT, "squad": pb.ENTITY_KIND_SQUAD}
+MAX_TURNS = 50  # per conversation kept in the session (the runtime keeps them all)
+MAX_CHATS = 20  # conversations per session
 
 
 @dataclass
@@ -83,6 +85,9 @@ async def send(request: Request) -> Response:
     except ConsoleError as exc:
         turn = Turn(message, "", None, exc.message)
     turns.append(turn)
+    del turns[:-MAX_TURNS]
+    while len(me.chats) > MAX_CHATS:
+        me.chats.pop(next(iter(me.chats)))
     if is_htmx(request):
         return render(request, "_turn.html", turn=turn)
     query = f"?version={version}&target={kind}/{target}"

@@ -70,8 +70,8 @@ async def save(request: Request) -> Response:
             workspace_id=ws, entity=entity, etag=etag), EDITOR)
     except ConsoleError as exc:
         return render(request, "entity.html", exc.status, kind=kind, entity_id=entity_id,
-                      text=text, etag=etag, issues=exc.problems, error=exc.message,
-                      saved=False)
+                      text=text, etag=etag, issues=entities.located(exc.problems, text),
+                      error=exc.message, saved=False)
     return render(request, "entity.html", kind=kind, entity_id=entity_id, text=text,
                   etag=saved.entity.etag, issues=[], error=None, saved=True,
                   revision=saved.draft_revision)
@@ -106,8 +106,8 @@ async def create(request: Request) -> Response:
             workspace_id=ws, entity=entity), EDITOR)
     except ConsoleError as exc:
         return render(request, "new_entity.html", exc.status, kinds=KINDS, kind=word,
-                      entity_id=entity_id, text=text, issues=exc.problems,
-                      error=exc.message)
+                      entity_id=entity_id, text=text,
+                      issues=entities.located(exc.problems, text), error=exc.message)
     return RedirectResponse(f"/draft/{word.replace('_', '-')}/{entity_id}", status_code=303)
 
 

@@ -30,6 +30,9 @@ def _edit_concierge(page: Page) -> None:
     page.get_by_role("button", name="Save to Draft").click()
     problems = page.locator("#spec-problems")
     expect(problems).to_contain_text("temperature")
+    line = problems.locator("[data-line]").first
+    number = int(line.get_attribute("data-line") or 0)
+    assert text.splitlines()[number - 1].startswith("temperature:")
     editor = page.get_by_label("Spec (YAML)")
     assert "temperature: 9" in editor.input_value()  # what was typed is kept for fixing
     fixed = text.replace(f"instructions: {OLD}", "instructions: |-\n  " +
