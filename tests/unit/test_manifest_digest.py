@@ -1,6 +1,6 @@
-"""The runtime's re-hashing shortcut (agentconfig/resolution/manifest.py, in the client SDK) gives exactly
-agentconfig.canonical.snapshot_hash, after any sequence of changes, and steps aside where
-the shortcut would not be the canonical text."""
+"""The runtime's re-hashing shortcut (agentconfig.resolution.manifest, in the client SDK)
+gives exactly agentconfig.canonical.snapshot_hash, after any sequence of changes, and
+steps aside where the shortcut would not be the canonical text."""
 
 from __future__ import annotations
 
