@@ -41,7 +41,7 @@ async def stack(postgres_url: str, redis_server: RedisServer, pg_engine: object,
     config = await start_config_service(postgres_url, redis_server.url)
     runtime = await start_runtime_service(config.address, redis_server.url,
                                           str(tmp_path / "runtime"))
-    handles = [config, runtime]
+    handles: list[ConfigHandle | RuntimeHandle] = [config, runtime]
     yield config, runtime
     for handle in reversed(handles):
         with contextlib.suppress(Exception):  # a test stopped it already
