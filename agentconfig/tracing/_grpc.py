@@ -58,6 +58,8 @@ def _start(method: str, context: Any) -> Any:
 
 
 def _finish(span: trace.Span, context: Any, failed: BaseException | None) -> None:
+    if not span.is_recording():
+        return  # sampled out: nothing to annotate
     code = context.code() if hasattr(context, "code") else None
     if not isinstance(code, grpc.StatusCode):
         code = grpc.StatusCode.OK if failed is None else grpc.StatusCode.UNKNOWN
