@@ -21,7 +21,18 @@ from console.errors import ConsoleError
 from console.guard import SessionGuard
 from console.sessions import SessionStore
 from console.settings import ConsoleSettings
-from console.views import auth, chat, draft, history, live, overview, publish, rollout
+from console.views import (
+    auth,
+    chat,
+    chat_stream,
+    draft,
+    history,
+    live,
+    overview,
+    publish,
+    rollout,
+    suite,
+)
 from console.web import SignInRequired, is_htmx, render
 
 STATIC = Path(__file__).parent / "static"
@@ -59,7 +70,8 @@ def create_app(settings: ConsoleSettings, backend: Backend | None = None) -> Sta
 
     routes = [Route("/healthz", _health), Mount("/static", StaticFiles(directory=STATIC)),
               *auth.routes, *overview.routes, *draft.routes, *publish.routes,
-              *rollout.routes, *history.routes, *chat.routes, *live.routes]
+              *rollout.routes, *history.routes, *chat.routes, *chat_stream.routes, *live.routes,
+              *suite.routes]
     app = Starlette(routes=routes, lifespan=lifespan,
                     middleware=[Middleware(SessionGuard, store=store,
                                            secure=settings.cookie_secure)],

@@ -26,6 +26,8 @@ class Session:
     seen: float = field(default_factory=time.monotonic)
     # the internal chat's turns per target, kept here so a full page reload shows them
     chats: dict[str, list[Any]] = field(default_factory=dict)
+    # chat messages sent but not yet streamed, by the token of their stream
+    pending: dict[str, Any] = field(default_factory=dict)
 
     @property
     def signed_in(self) -> bool:

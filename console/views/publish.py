@@ -15,6 +15,7 @@ from starlette.routing import Route
 from agentconfig.v1 import config_service_pb2 as cpb
 from console import present
 from console.errors import Conflict, ConsoleError
+from console.views import suite
 from console.web import PUBLISHER, call, form, render, session
 
 
@@ -32,7 +33,10 @@ def _context(diff: cpb.DiffDraftResponse) -> dict[str, Any]:
 
 
 async def review(request: Request) -> Response:
-    return render(request, "review.html", **_context(await _diff(request)))
+    diff = await _diff(request)
+    cases, run = await suite.latest_on(request, session(request).workspace,
+                                       diff.draft_revision)
+    return render(request, "review.html", cases=cases, run=run, **_context(diff))
 
 
 async def confirm_page(request: Request) -> Response:

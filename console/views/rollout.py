@@ -37,7 +37,7 @@ async def rollout_page(request: Request) -> Response:
                   finished=done(status, version))
 
 
-def _event(name: str, html: str) -> str:
+def event(name: str, html: str) -> str:
     data = "\n".join(f"data: {line}" for line in html.splitlines() or [""])
     return f"event: {name}\n{data}\n\n"
 
@@ -55,17 +55,17 @@ async def rollout_events(request: Request) -> Response:
                 status = await call(request, "GetRolloutStatus",
                                     cpb.GetRolloutStatusRequest(workspace_id=ws))
             except ConsoleError as exc:
-                yield _event("failed", f"<p class='error'>{escape(exc.message)}</p>")
+                yield event("failed", f"<p class='error'>{escape(exc.message)}</p>")
                 return
             html = table.render(status=status, version=version)
             if html != last:
-                yield _event("status", html)
+                yield event("status", html)
                 last = html
             if done(status, version):
-                yield _event("done", finished.render(status=status, version=version))
+                yield event("done", finished.render(status=status, version=version))
                 return
             await asyncio.sleep(POLL_SECONDS)
-        yield _event("failed", "<p class='error'>Still rolling out: reload to look again.</p>")
+        yield event("failed", "<p class='error'>Still rolling out: reload to look again.</p>")
 
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={"cache-control": "no-store"})

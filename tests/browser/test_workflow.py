@@ -1,7 +1,9 @@
 """The seed workflow through the console only, as the source document describes it: edit
-the Draft (a bad value is shown next to its field first), talk to it in the internal chat,
-review the diff, confirm the publish, watch the rollout reach every replica, find it in the
-history, "Edit this version" on v1 (told where the replaced Draft went), publish again."""
+the Draft (a bad value is shown next to its field first), talk to it in the internal chat
+(the reply streamed) and keep the conversation as a test case, review the diff with the
+suite's result on the reviewed revision, confirm the publish, watch the rollout reach every
+replica, find it in the history, "Edit this version" on v1 (told where the replaced Draft
+went), publish again."""
 
 from __future__ import annotations
 
@@ -54,14 +56,20 @@ def _chat(page: Page) -> None:
     expect(turn.locator(".served")).to_have_text(re.compile(r"draft revision \d+"))
     expect(turn.locator(".trace pre")).to_contain_text("Answer in two sentences at most.",
                                                         use_inner_text=False)
+    page.get_by_label("Test case id").fill("order-question")
+    page.get_by_role("button", name="Save this conversation as a test case").click()
+    expect(page.locator("#case-saved")).to_contain_text("order-question")
 
 
 def _publish(page: Page, message: str) -> int:
+    """Review (and run the suite), confirm, follow the rollout; the new version's number."""
     nav(page, "Diff & publish")
     entry = page.locator("[data-entity='agent/concierge']")
     expect(entry).to_contain_text("instructions")
     expect(entry.locator("pre.lines")).to_contain_text("Answer in two sentences at most.")
     expect(page.locator(".radius")).to_contain_text("front-desk")
+    page.locator("#run-suite").click()  # the suite beside the diff, on this revision
+    expect(page.locator("#suite-result")).to_contain_text("1 passed, 0 failed")
     page.locator("#publish").click()
     reviewed = page.locator("#reviewed").inner_text()
     expect(page.locator("[data-entity='agent/concierge']")).to_be_visible()
