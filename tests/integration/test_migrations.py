@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -165,3 +166,20 @@ async def test_outbox_rows_before_trace_context_are_still_delivered(empty_engine
     assert await OutboxRelay(empty_engine, BusPublisher(bus)).deliver_pending() == 1
     assert moves == [ProductionMove("ws-old", 4, "cd" * 32)]
     assert moves[0].traceparent == ""
+
+
+def _downgrade(conn: Connection, revision: str) -> list[str]:
+    config = alembic_config()
+    config.attributes["connection"] = conn
+    command.downgrade(config, revision)
+    return [column["name"] for column in inspect(conn).get_columns("outbox")]
+
+
+async def test_the_trace_context_column_downgrades_and_upgrades_again(
+        empty_engine: AsyncEngine) -> None:
+    """0009 undone leaves the outbox as 0008 made it; done again, the schema matches."""
+    await migrate(empty_engine)
+    async with empty_engine.begin() as conn:
+        assert "traceparent" not in await conn.run_sync(_downgrade, "0008")
+    await migrate(empty_engine)
+    await _check(empty_engine)
