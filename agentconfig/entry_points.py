@@ -1,6 +1,7 @@
 """What every server entry point shares: ``--help`` that lists its settings (generated from
 its pydantic-settings classes, so it cannot drift), ``--version``, a one-line usage error
-(exit 2) for an unknown argument, and a one-line StartupError (exit 1) without a traceback.
+(exit 2) for an unknown argument, and a one-line StartupError or invalid setting (exit 1)
+without a traceback.
 Nothing here starts anything."""
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from collections.abc import Callable, Iterable
 from importlib import metadata
 from typing import NoReturn, TypeVar
 
+from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from agentconfig.errors import StartupError
 
 T = TypeVar("T")
+S = TypeVar("S", bound=BaseSettings)
 DISTRIBUTION = "agentconfig"
 
 
@@ -61,10 +64,30 @@ def parser(prog: str, description: str,
     return made
 
 
+def _invalid(exc: ValidationError, prefix: str = "") -> NoReturn:
+    """One line per bad setting, named as the operator set it, instead of a traceback."""
+    for problem in exc.errors():
+        name = "_".join(str(part) for part in problem["loc"])
+        what = f"setting {prefix}{name.upper()}" if name else "settings"  # a model check
+        print(f"error: invalid {what}: {problem['msg']}", file=sys.stderr)
+    sys.exit(1)
+
+
+def load_settings(settings: type[S]) -> S:
+    """The settings from the environment; a bad value exits 1 naming its variable."""
+    try:
+        return settings()
+    except ValidationError as exc:
+        _invalid(exc, str(settings.model_config.get("env_prefix", "")).upper())
+
+
 def run_or_exit(start: Callable[[], T]) -> T:
-    """Run ``start``; a StartupError becomes one line on stderr and exit status 1."""
+    """Run ``start``; a StartupError (or settings built inside it that do not validate)
+    becomes one line on stderr and exit status 1."""
     try:
         return start()
     except StartupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
+    except ValidationError as exc:
+        _invalid(exc)

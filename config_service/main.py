@@ -12,7 +12,7 @@ import asyncio
 import logging
 
 from agentconfig import logs, tracing
-from agentconfig.entry_points import parser, run_or_exit
+from agentconfig.entry_points import load_settings, parser, run_or_exit
 from agentconfig.grpc_server import (
     Service,
     ensure_can_listen,
@@ -69,7 +69,7 @@ async def run_migrations(settings: ConfigServiceSettings) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    settings = ConfigServiceSettings()
+    settings = load_settings(ConfigServiceSettings)
     logs.setup(settings.log_level)
     tracing.configure("config-service")  # when an OTLP endpoint is set (docs/operations.md)
     if args.command == "migrate":

@@ -11,7 +11,7 @@ import logging
 import sys
 
 from agentconfig import logs, tracing
-from agentconfig.entry_points import parser, run_or_exit
+from agentconfig.entry_points import load_settings, parser, run_or_exit
 from agentconfig.grpc_server import (
     Service,
     ensure_can_listen,
@@ -60,7 +60,7 @@ async def serve(settings: RuntimeSettings) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser("runtime-service", __doc__ or "",
            [("settings (environment variables)", RuntimeSettings)]).parse_args(argv)
-    settings = RuntimeSettings()
+    settings = load_settings(RuntimeSettings)
     logs.setup(settings.log_level)
     tracing.configure("runtime-service")  # when an OTLP endpoint is set (operations.md)
     count = worker_count(settings)

@@ -93,3 +93,19 @@ def test_run_sh_on_a_busy_port_is_one_line(busy_port: int, tmp_path: Path) -> No
     assert address in lines[0] and "stop it or pass --config-listen" in lines[0]
     assert "another agentconfig process is probably running" in lines[0]
     assert "Traceback" not in result.stdout
+
+
+@pytest.mark.parametrize(("name", "env", "line"), [
+    ("config-service", {"AGENTCONFIG_REDIS_SENTINELS": "127.0.0.1:1"},  # no master's name
+     "error: invalid settings: Value error, redis_sentinels needs redis_sentinel_master"),
+    ("runtime-service", {"AGENTCONFIG_RUNTIME_RECONCILE_SECONDS": "soon"},
+     "error: invalid setting AGENTCONFIG_RUNTIME_RECONCILE_SECONDS: Input should be a valid"),
+    ("config-service", {"AGENTCONFIG_MAX_MESSAGE_BYTES": "x"},
+     "error: invalid setting AGENTCONFIG_MAX_MESSAGE_BYTES: Input should be a valid integer"),
+])
+def test_an_invalid_setting_is_one_line(name: str, env: dict[str, str], line: str,
+                                        tmp_path: Path) -> None:
+    result = run([str(BIN / name)], tmp_path, env)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(line), result.stderr
