@@ -36,7 +36,7 @@ def test_viewer_is_offered_no_publish_and_is_refused(sign_in: SignIn, topo: Topo
                                                      ws: Workspace) -> None:
     revision = _edit_draft(topo, ws)
     page = sign_in("viewer")
-    expect(page.locator("#role")).to_have_text("viewer")
+    expect(page.locator("#my-role")).to_have_text("viewer")
     expect(page.get_by_role("link", name="Chat")).to_have_count(0)
     page.get_by_role("link", name="Diff & publish").click()
     expect(page.locator("[data-entity='agent/refunds']")).to_be_visible()
