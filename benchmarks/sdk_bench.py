@@ -1,8 +1,9 @@
 """The client SDK's local resolver beside ResolveChannel over gRPC (not a test): prints
 figures from one run, on one machine.
 
-1. ResolveChannel over gRPC: h2load (gRPC framing by hand, -c8 -m16) on a runtime process,
-   three rounds: QPS and per-request p50/p99.
+1. ResolveChannel over gRPC to a runtime process: h2load (gRPC framing by hand, -c8 -m16),
+   three rounds: QPS and per-request p50/p99; then a Python gateway's view, a sync stub
+   making one call at a time (what the SDK replaces).
 2. LocalResolver.resolve_channel in-process, one thread, the same request: calls per second
    and per-call p50/p99 (perf_counter_ns around each call); then with a new context on
    every call (a message never seen, so the memo misses and the conditions run).
@@ -30,6 +31,7 @@ from agentconfig.client import SyncLocalResolver
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from agentconfig.v1 import runtime_service_pb2 as rpb
+from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
 from benchmarks import runtime_bench as rb
 from benchmarks.seed import publish_change, seed_workspace
 from tests.harness.servers import PostgresServer, RedisServer
@@ -60,13 +62,13 @@ def local_benchmark(resolver: SyncLocalResolver, seconds: float) -> None:
     expected = resolver.resolve_channel("web", same)
     assert expected.agent.matched_conditional_prompt_ids
     print(f"\nLocalResolver.resolve_channel, in-process, one thread, {seconds:g}s each")
-    print(f"  {'':28}{'calls/s':>12}{'p50 µs':>10}{'p99 µs':>10}")
+    print(f"  {'':34}{'calls/s':>12}{'p50 µs':>10}{'p99 µs':>10}")
     for name, call in (
             ("same context", lambda i: resolver.resolve_channel("web", same)),
             ("new context every call",
              lambda i: resolver.resolve_channel("web", contexts[i % len(contexts)]))):
         rate, lat = timed(call, seconds)
-        print(f"  {name:28}{rate:>12.0f}{rb.pct(lat, 50):>10.2f}{rb.pct(lat, 99):>10.2f}")
+        print(f"  {name:34}{rate:>12.0f}{rb.pct(lat, 50):>10.2f}{rb.pct(lat, 99):>10.2f}")
 
 
 def follow_benchmark(config: str, resolver: SyncLocalResolver, publishes: int) -> None:
@@ -104,17 +106,20 @@ def main() -> None:
                 workspace_id=rb.WS, role=cpb.ROLE_CHANNEL, display_name="bench gateway"),
                 metadata=rb.auth()).secret
         runtime = rb.start_runtime(stack, config, redis, tmp, 0)
-        rows = []
-        for name, load in (("saturated (-c8 -m16)", {}),
-                           ("one call at a time (-c1 -m1)", {"connections": 1, "streams": 1})):
-            runs = [rb.h2load(runtime, args.seconds, tmp, "runtime", **load) for _ in range(3)]
-            lat = [ms * 1000 for _, ms_list in runs for ms in ms_list]
-            rows.append((name, statistics.median(q for q, _ in runs), lat))
-        print(f"\nResolveChannel over gRPC to one runtime process (h2load, 3 rounds of "
-              f"{args.seconds}s each, median)")
-        print(f"  {'':28}{'calls/s':>12}{'p50 µs':>10}{'p99 µs':>10}")
-        for name, qps, lat in rows:
-            print(f"  {name:28}{qps:>12.0f}{rb.pct(lat, 50):>10.0f}{rb.pct(lat, 99):>10.0f}")
+        runs = [rb.h2load(runtime, args.seconds, tmp, "runtime") for _ in range(3)]
+        qps = statistics.median(q for q, _ in runs)
+        saturated = [ms * 1000 for _, ms_list in runs for ms in ms_list]
+        print(f"\nResolveChannel over gRPC to one runtime process, {args.seconds}s each")
+        print(f"  {'':34}{'calls/s':>12}{'p50 µs':>10}{'p99 µs':>10}")
+        print(f"  {'h2load -c8 -m16, median of 3':34}{qps:>12.0f}"
+              f"{rb.pct(saturated, 50):>10.0f}{rb.pct(saturated, 99):>10.0f}")
+        with grpc.insecure_channel(runtime) as channel:
+            stub: Any = rgrpc.RuntimeServiceStub(channel)
+            md = (("authorization", f"Bearer {rb.KEYS['channel']}"),)
+            rate, lat = timed(lambda i: stub.ResolveChannel(rb.REQUEST, metadata=md),
+                              args.seconds)
+        print(f"  {'Python client, one call at a time':34}{rate:>12.0f}"
+              f"{rb.pct(lat, 50):>10.0f}{rb.pct(lat, 99):>10.0f}")
         resolver = SyncLocalResolver(rb.WS, runtime, key=rb.KEYS["channel"]).start()
         stack.callback(resolver.close)
         local_benchmark(resolver, args.seconds)
