@@ -28,6 +28,9 @@ class Session:
     chats: dict[str, list[Any]] = field(default_factory=dict)
     # chat messages sent but not yet streamed, by the token of their stream
     pending: dict[str, Any] = field(default_factory=dict)
+    # what a POST's answer shows once, on the page it redirects to (post/redirect/get, so a
+    # reload never posts again): a new key's secret, where a replaced Draft was kept
+    flash: dict[str, Any] = field(default_factory=dict)
 
     @property
     def signed_in(self) -> bool:

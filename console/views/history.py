@@ -62,7 +62,16 @@ async def restore(request: Request) -> Response:
     done = await call(request, "RestoreVersion", cpb.RestoreVersionRequest(
         workspace_id=ws, version=number, draft_revision=int(data.get("draft_revision", "0")
                                                             or 0)), EDITOR)
-    return render(request, "restored.html", number=number, done=done)
+    session(request).flash["restored"] = (number, done)
+    return RedirectResponse("/restored", status_code=303)
+
+
+async def restored(request: Request) -> Response:
+    """Once, after "Edit this version": where the replaced Draft was kept."""
+    found = session(request).flash.pop("restored", None)
+    if found is None:
+        return RedirectResponse("/backups", status_code=303)
+    return render(request, "restored.html", number=found[0], done=found[1])
 
 
 async def rollback_page(request: Request) -> Response:
@@ -93,5 +102,6 @@ routes = [Route("/history", history), Route("/versions/{number:int}", version_pa
           Route("/diff", diff_versions),
           Route("/versions/{number:int}/restore", restore_page),
           Route("/versions/{number:int}/restore", restore, methods=["POST"]),
+          Route("/restored", restored),
           Route("/versions/{number:int}/rollback", rollback_page),
           Route("/versions/{number:int}/rollback", rollback, methods=["POST"])]

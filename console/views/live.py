@@ -63,7 +63,8 @@ async def backups(request: Request) -> Response:
     page = await _page(request, "ListDraftBackups", cpb.ListDraftBackupsRequest, VIEWER)
     ws = session(request).workspace
     draft = (await call(request, "GetDraft", cpb.GetDraftRequest(workspace_id=ws))).draft
-    return render(request, "backups.html", page=page, draft=draft, restored=None)
+    return render(request, "backups.html", page=page, draft=draft,
+                  restored=session(request).flash.pop("backup_restored", None))
 
 
 async def restore_backup(request: Request) -> Response:
@@ -72,14 +73,13 @@ async def restore_backup(request: Request) -> Response:
     done = await call(request, "RestoreDraftBackup", cpb.RestoreDraftBackupRequest(
         workspace_id=ws, backup_id=request.path_params["backup_id"],
         draft_revision=int(data.get("draft_revision", "0") or 0)), EDITOR)
-    page = await _page(request, "ListDraftBackups", cpb.ListDraftBackupsRequest, VIEWER)
-    draft = (await call(request, "GetDraft", cpb.GetDraftRequest(workspace_id=ws))).draft
-    return render(request, "backups.html", page=page, draft=draft, restored=done)
+    session(request).flash["backup_restored"] = done
+    return RedirectResponse("/backups", status_code=303)
 
 
-async def keys(request: Request, created: object = None,
-               error: ConsoleError | None = None) -> Response:
+async def keys(request: Request, error: ConsoleError | None = None) -> Response:
     page = await _page(request, "ListApiKeys", cpb.ListApiKeysRequest, ADMIN)
+    created = session(request, ADMIN).flash.pop("created_key", None)
     return render(request, "keys.html", 422 if error else 200, page=page, roles=ROLES,
                   created=created, error=error)
 
@@ -93,7 +93,8 @@ async def create_key(request: Request) -> Response:
             display_name=data.get("display_name", "")), ADMIN)
     except ConsoleError as exc:
         return await keys(request, error=exc)
-    return await keys(request, created=made)
+    session(request).flash["created_key"] = made
+    return RedirectResponse("/keys", status_code=303)
 
 
 async def revoke_key(request: Request) -> Response:
