@@ -53,9 +53,10 @@ async def entity_page(request: Request) -> Response:
     kind = _kind(request.path_params["kind"])
     found = await call(request, "GetDraftEntity", cpb.GetDraftEntityRequest(
         workspace_id=ws, kind=kind_enum(kind), entity_id=request.path_params["entity_id"]))
+    saved = session(request).flash.pop("saved", None)
     return render(request, "entity.html", kind=kind, entity_id=found.entity.entity.id,
                   text=entities.spec_yaml(found.entity.entity), etag=found.entity.etag,
-                  issues=[], error=None, saved=False)
+                  issues=[], error=None, saved=saved is not None, revision=saved)
 
 
 async def save(request: Request) -> Response:
@@ -72,9 +73,9 @@ async def save(request: Request) -> Response:
         return render(request, "entity.html", exc.status, kind=kind, entity_id=entity_id,
                       text=text, etag=etag, issues=entities.located(exc.problems, text),
                       error=exc.message, saved=False)
-    return render(request, "entity.html", kind=kind, entity_id=entity_id, text=text,
-                  etag=saved.entity.etag, issues=[], error=None, saved=True,
-                  revision=saved.draft_revision)
+    session(request).flash["saved"] = saved.draft_revision
+    return RedirectResponse(f"/draft/{request.path_params['kind']}/{entity_id}",
+                            status_code=303)
 
 
 async def delete(request: Request) -> Response:
