@@ -15,13 +15,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.browser import topology
 from tests.conftest import REQUIRED
 from tests.harness.servers import PostgresServer, RedisServer
 
 CHROMIUM = os.environ.get("AGENTCONFIG_CHROMIUM", "/usr/bin/chromium")
+# a loaded CI machine: assertions wait as long as actions do, not Playwright's 5 s
+expect.set_options(timeout=15_000)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SignIn = Callable[[str], Page]
 
@@ -90,7 +92,7 @@ def sign_in(browser: Browser, contexts: list[BrowserContext], topo: topology.Top
     def open_as(role: str) -> Page:
         context = browser.new_context(base_url=topo.console.url,
                                       viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
         page.goto("/signin")
