@@ -71,8 +71,3 @@ class Backend:
             return await method(request, metadata=metadata, timeout=TIMEOUT_SECONDS)
         except grpc.RpcError as exc:
             raise from_rpc(exc, service) from None
-
-    async def stream(self, method: Any, request: Message, key: str) -> Any:
-        """A server-streaming call (the streamed chat): the call object to iterate."""
-        return method(request, metadata=(("authorization", f"Bearer {key}"),),
-                      timeout=TIMEOUT_SECONDS)

@@ -5,6 +5,8 @@ empty list, a validate-only report) means it has it. Nothing is written by these
 
 from __future__ import annotations
 
+from google.protobuf.message import Message
+
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import schedules_pb2 as spb
 from console.backend import Backend
@@ -13,9 +15,9 @@ from console.errors import ConsoleError, Forbidden
 VIEWER, EDITOR, PUBLISHER, ADMIN = 1, 2, 3, 4
 
 
-async def _allowed(backend: Backend, method: str, request: object, key: str) -> bool:
+async def _allowed(backend: Backend, method: str, request: Message, key: str) -> bool:
     try:
-        await backend.call(getattr(backend.config, method), request, key)  # type: ignore[arg-type]
+        await backend.call(getattr(backend.config, method), request, key)
     except Forbidden as exc:
         if exc.status == 403:
             return False

@@ -14,6 +14,7 @@ from starlette.templating import Jinja2Templates
 
 from console import present
 from console.backend import Backend
+from console.errors import Forbidden
 from console.sessions import Session
 
 VIEWER, EDITOR, PUBLISHER, ADMIN = 1, 2, 3, 4
@@ -34,7 +35,6 @@ def session(request: Request, role: int = VIEWER) -> Session:
     if not found.signed_in:
         raise SignInRequired()
     if not found.can(role):
-        from console.errors import Forbidden
         raise Forbidden(f"this page needs the {_name(role)} role; you are signed in as "
                         f"{found.role_name}", status=403)
     return found
