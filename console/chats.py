@@ -28,11 +28,15 @@ class Turn:
 
 @dataclass(frozen=True)
 class Ask:
-    """One message to send: to the Draft (version 0) or a version, for kind/target."""
+    """One message to send: to the Draft (version 0) or a version, for kind/target, with
+    what conditional prompts look at (tags, locale, channel type)."""
     version: int
     kind: str
     target: str
     message: str
+    tags: tuple[str, ...] = ()
+    locale: str = ""
+    channel_type: str = ""
 
     @property
     def key(self) -> str:
@@ -58,7 +62,9 @@ def request(me: Session, ask: Ask) -> rpb.ChatRequest:
         target_kind=KINDS.get(ask.kind, pb.ENTITY_KIND_UNSPECIFIED),
         source=rpb.CHAT_SOURCE_VERSION if ask.version else rpb.CHAT_SOURCE_DRAFT,
         version=ask.version, message=ask.message,
-        conversation_id=conversation(turns(me, ask)))
+        conversation_id=conversation(turns(me, ask)),
+        context=rpb.ConversationContext(tags=list(ask.tags), locale=ask.locale,
+                                        channel_type=ask.channel_type))
 
 
 def record(me: Session, ask: Ask, turn: Turn) -> None:

@@ -19,7 +19,9 @@ from console.web import EDITOR, call, form, is_htmx, render, session
 
 def _ask(source: dict[str, str]) -> Ask:
     kind, _, target = source.get("target", "").partition("/")
-    return Ask(int(source.get("version", "0") or 0), kind, target, source.get("message", ""))
+    tags = tuple(t.strip() for t in source.get("tags", "").split(",") if t.strip())
+    return Ask(int(source.get("version", "0") or 0), kind, target, source.get("message", ""),
+               tags, source.get("locale", "").strip(), source.get("channel_type", "").strip())
 
 
 async def _targets(request: Request, ws: str, version: int) -> list[str]:

@@ -1,7 +1,7 @@
 """The rest of what a builder and an admin click: the one-step rollback with its
 confirmation, a channel created and deleted (live data), a key created (its secret shown
 once) and revoked, the audit log naming what happened, and a Draft entity created and
-deleted through the console."""
+deleted through the console, and the history's second page."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import re
 
 from playwright.sync_api import expect
 
+from agentconfig.v1 import config_service_pb2 as cpb
+from agentconfig.v1 import entities_pb2 as pb
 from tests.browser.conftest import SignIn
 from tests.browser.test_access import _edit_draft
-from tests.browser.topology import Topology, Workspace
+from tests.browser.topology import Topology, Workspace, auth
 
 
 def test_one_step_rollback(sign_in: SignIn, topo: Topology, ws: Workspace) -> None:
@@ -77,3 +79,28 @@ def test_create_and_delete_an_entity(sign_in: SignIn) -> None:
     page.get_by_role("button", name="Delete from Draft").click()
     expect(page).to_have_url(re.compile("/draft$"))
     expect(page.get_by_role("link", name="calm", exact=True)).to_have_count(0)
+
+
+def test_history_pages(sign_in: SignIn, topo: Topology, ws: Workspace) -> None:
+    stub = topo.stub
+    for i in range(1, 22):  # v2 ... v22: two pages of history
+        found = stub.GetDraftEntity(cpb.GetDraftEntityRequest(
+            workspace_id=ws.workspace_id, kind=pb.ENTITY_KIND_VOICE, entity_id="warm"),
+            metadata=auth())
+        entity = found.entity.entity
+        entity.voice.speed = 1 + i / 100
+        done = stub.UpdateDraftEntity(cpb.UpdateDraftEntityRequest(
+            workspace_id=ws.workspace_id, entity=entity, etag=found.entity.etag),
+            metadata=auth())
+        stub.PublishDraft(cpb.PublishDraftRequest(
+            workspace_id=ws.workspace_id, reviewed_revision=done.draft_revision,
+            message=f"speed {i}"), metadata=auth())
+    page = sign_in("viewer")
+    page.goto("/history")
+    expect(page.locator("table.versions tbody tr")).to_have_count(20)
+    expect(page.locator("#v22")).to_contain_text("speed 21")
+    expect(page.locator("#v1")).to_have_count(0)
+    page.get_by_role("link", name="Next page").click()
+    expect(page.locator("#v1")).to_be_visible()
+    expect(page.locator("#v2")).to_be_visible()
+    expect(page.get_by_role("link", name="Next page")).to_have_count(0)

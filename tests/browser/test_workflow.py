@@ -59,6 +59,14 @@ def _chat(page: Page) -> None:
     page.get_by_label("Test case id").fill("order-question")
     page.get_by_role("button", name="Save this conversation as a test case").click()
     expect(page.locator("#case-saved")).to_contain_text("order-question")
+    page.get_by_role("button", name="New conversation").click()
+    expect(page.locator(".turn")).to_have_count(0)
+    page.get_by_text("Context (what conditional prompts see)").click()
+    page.get_by_label("Tags (comma-separated)").fill("vip")
+    page.get_by_label("Message").fill("Can I get a callback?")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".turn .served")).to_have_count(1)
+    expect(page.locator(".turn .trace")).to_contain_text("vip")
 
 
 def _publish(page: Page, message: str) -> int:
