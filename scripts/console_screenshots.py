@@ -1,7 +1,8 @@
 """Screenshots of the console's main pages for docs/console.md, taken from the running
 embedded mode: starts ``agentconfig-dev`` on free ports in a temporary data directory,
 signs in with its operator key in Debian's Chromium (Playwright), walks the seed workflow
-(edit, chat, diff, publish, rollout, history, edit this version) and saves a PNG per page
+(edit, chat, save it as a test case, run the suite beside the diff, publish, rollout,
+history, edit this version) and saves a PNG per page
 into docs/console/. Run: .venv/bin/python scripts/console_screenshots.py
 """
 
@@ -62,7 +63,11 @@ def walk(page: Page) -> None:
         expect(page.locator(".turn").last.locator(".reply")).to_be_visible()
     page.locator(".turn").last.locator("summary").click()
     shot(page, "chat")
+    page.get_by_label("Test case id").fill("refund-handoff")
+    page.get_by_role("button", name="Save this conversation as a test case").click()
     nav(page, "Diff & publish")
+    page.locator("#run-suite").click()
+    expect(page.locator("#suite-result")).to_be_visible()
     shot(page, "review")
     page.locator("#publish").click()
     page.get_by_label("Message").fill("shorter answers")
