@@ -12,13 +12,14 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from console.backend import Backend
 from console.errors import ConsoleError
 from console.guard import SessionGuard
+from console.health import HealthCheck
 from console.sessions import SessionStore
 from console.settings import ConsoleSettings
 from console.views import (
@@ -52,10 +53,6 @@ async def _failed(request: Request, exc: Exception) -> Response:
     return render(request, name, exc.status, error=exc)
 
 
-async def _health(request: Request) -> Response:
-    return PlainTextResponse("ok")
-
-
 def create_app(settings: ConsoleSettings, backend: Backend | None = None) -> Starlette:
     used = backend or Backend(settings)
     store = SessionStore(settings.session_idle_seconds)
@@ -68,12 +65,13 @@ def create_app(settings: ConsoleSettings, backend: Backend | None = None) -> Sta
         finally:
             await used.stop()
 
-    routes = [Route("/healthz", _health), Mount("/static", StaticFiles(directory=STATIC)),
+    routes = [Mount("/static", StaticFiles(directory=STATIC)),
               *auth.routes, *overview.routes, *draft.routes, *publish.routes,
               *rollout.routes, *history.routes, *chat.routes, *chat_stream.routes, *live.routes,
               *suite.routes]
     app = Starlette(routes=routes, lifespan=lifespan,
-                    middleware=[Middleware(SessionGuard, store=store,
+                    middleware=[Middleware(HealthCheck),  # /healthz, before any session
+                                Middleware(SessionGuard, store=store,
                                            secure=settings.cookie_secure)],
                     exception_handlers={SignInRequired: _sign_in, ConsoleError: _failed})
     app.state.settings = settings
