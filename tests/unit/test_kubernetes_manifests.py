@@ -2,8 +2,12 @@
 and every object validates (strictly: no unknown fields) against the schemas of the oldest
 and newest Kubernetes versions we support; and the wiring holds: probes use the standard
 gRPC health protocol under the service names the servers register, every Service, PDB and
-HPA finds its pods, every container has requests and runs as non-root, the config service
-keeps two or more replicas, and the migration runs as a Job."""
+HPA finds its pods, every container has requests and runs as non-root on a read-only root,
+the config service keeps two or more replicas, and the migration runs as a Job. The
+console: one replica (its sessions are in memory) or sticky sessions, probed over HTTP on
+the path console/health.py answers, settings that exist, addressed to the Services as they
+are named, admitted to the config service and allowed out to nothing else, and in
+production TLS to the services and a Secure session cookie."""
 
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ import pytest
 import yaml
 
 from config_service.main import SERVICE_NAME as CONFIG_SERVICE
+from console.health import PATH as CONSOLE_HEALTH
+from console.settings import ConsoleSettings
 from runtime_service.main import SERVICE_NAME as RUNTIME_SERVICE
 
 ROOT = Path(__file__).resolve().parents[2] / "deploy" / "kubernetes"
@@ -52,12 +58,15 @@ def test_every_object_validates(objects: list[dict[str, Any]], version: str) -> 
 
 def test_the_topology_is_complete(objects: list[dict[str, Any]]) -> None:
     deployments = _ours(objects, "Deployment")
-    assert set(deployments) == {"agentconfig-config", "agentconfig-runtime"}
+    assert set(deployments) == {"agentconfig-config", "agentconfig-runtime",
+                                "agentconfig-console"}
     assert deployments["agentconfig-config"]["spec"]["replicas"] >= 2
     job = _of(objects, "Job")["agentconfig-migrate"]
     assert job["spec"]["template"]["spec"]["containers"][0]["command"] == [
         "config-service", "migrate"]
-    assert set(_of(objects, "PodDisruptionBudget")) == set(deployments)
+    # no PDB for the console: one replica, which a minAvailable would pin to its node
+    assert set(_of(objects, "PodDisruptionBudget")) == {"agentconfig-config",
+                                                        "agentconfig-runtime"}
     assert set(_of(objects, "NetworkPolicy")) == set(deployments)
     hpa = _of(objects, "HorizontalPodAutoscaler")["agentconfig-runtime"]
     assert hpa["spec"]["scaleTargetRef"]["name"] in deployments
@@ -100,6 +109,8 @@ def test_containers_are_bounded_and_unprivileged(objects: list[dict[str, Any]]) 
         for container in spec["containers"]:
             assert {"cpu", "memory"} <= set(container["resources"]["requests"])
             assert container["securityContext"]["allowPrivilegeEscalation"] is False
+            assert container["securityContext"]["readOnlyRootFilesystem"] is True
+            assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
 
 
 def test_servers_listen_beyond_loopback_and_replicas_are_named(
@@ -112,6 +123,92 @@ def test_servers_listen_beyond_loopback_and_replicas_are_named(
     env = {e["name"]: e for e in runtime["containers"][0].get("env", [])}
     assert env["AGENTCONFIG_RUNTIME_REPLICA_ID"]["valueFrom"]["fieldRef"]["fieldPath"] == \
         "metadata.name"
+
+
+def _console_settings(objects: list[dict[str, Any]]) -> dict[str, str]:
+    [settings] = [c for c in _of(objects, "ConfigMap").values()
+                  if c["metadata"]["name"].startswith("agentconfig-console-settings")]
+    return dict(settings["data"])
+
+
+def _console(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    spec = _of(objects, "Deployment")["agentconfig-console"]["spec"]["template"]["spec"]
+    [container] = spec["containers"]
+    return dict(container)
+
+
+def test_the_console_runs_one_replica_or_sticky_sessions(
+        objects: list[dict[str, Any]]) -> None:
+    deployment = _of(objects, "Deployment")["agentconfig-console"]
+    service = _of(objects, "Service")["agentconfig-console"]
+    assert deployment["spec"]["replicas"] == 1 or \
+        service["spec"].get("sessionAffinity") == "ClientIP"
+
+
+def test_the_console_is_wired(objects: list[dict[str, Any]]) -> None:
+    container = _console(objects)
+    assert container["command"] == ["agentconfig-console"]
+    settings = _console_settings(objects)
+    prefix = "AGENTCONFIG_CONSOLE_"
+    assert all(n.startswith(prefix) for n in settings)
+    assert {n.removeprefix(prefix).lower() for n in settings} <= set(
+        ConsoleSettings.model_fields)
+    [port] = container["ports"]
+    assert settings[f"{prefix}LISTEN"] == f"0.0.0.0:{port['containerPort']}"
+    [http] = _of(objects, "Service")["agentconfig-console"]["spec"]["ports"]
+    assert http["targetPort"] == port["name"] == "http"
+    for kind in ("readinessProbe", "livenessProbe", "startupProbe"):
+        assert container[kind]["httpGet"] == {"path": CONSOLE_HEALTH, "port": "http"}
+    services = _of(objects, "Service")
+    for setting, service in (("CONFIG_SERVICE", "agentconfig-config"),
+                             ("RUNTIME_SERVICE", "agentconfig-runtime")):
+        host, _, number = settings[prefix + setting].rpartition(":")
+        assert host.split(".")[0] == service, host
+        assert [int(number)] == [p["port"] for p in services[service]["spec"]["ports"]]
+
+
+def test_the_console_reaches_the_services_and_nothing_else(
+        objects: list[dict[str, Any]]) -> None:
+    policies = _of(objects, "NetworkPolicy")
+    pods = {name: d["spec"]["template"]["metadata"]["labels"]
+            for name, d in _ours(objects, "Deployment").items()}
+    console = pods["agentconfig-console"]
+    [grpc_in, _metrics] = policies["agentconfig-config"]["spec"]["ingress"]
+    assert any("namespaceSelector" not in peer
+               and peer["podSelector"]["matchLabels"].items() <= console.items()
+               for peer in grpc_in["from"])
+    policy = policies["agentconfig-console"]["spec"]
+    assert "Egress" in policy["policyTypes"]
+    reached = {}
+    for rule in policy["egress"]:
+        for peer in rule["to"]:
+            selected = peer["podSelector"]["matchLabels"]
+            for name, labels in pods.items():
+                if selected.items() <= labels.items():
+                    reached[name] = {p["port"] for p in rule["ports"]}
+    ports = {name: {p["containerPort"] for p in d["spec"]["template"]["spec"]["containers"][0]
+                    ["ports"] if p["name"] == "grpc"}
+             for name, d in _ours(objects, "Deployment").items()}
+    assert reached == {"agentconfig-config": ports["agentconfig-config"],
+                       "agentconfig-runtime": ports["agentconfig-runtime"]}
+
+
+def test_the_console_over_tls_in_production_only() -> None:
+    dev, production = render("dev"), render("production")
+    assert _console_settings(dev)["AGENTCONFIG_CONSOLE_COOKIE_SECURE"] == "false"
+    assert "AGENTCONFIG_CONSOLE_TLS_CA_FILE" not in _console_settings(dev)
+    settings = _console_settings(production)
+    assert settings["AGENTCONFIG_CONSOLE_COOKIE_SECURE"] == "true"
+    container = _console(production)
+    mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+    spec = _of(production, "Deployment")["agentconfig-console"]["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    for name in ("TLS_CA_FILE", "TLS_CERT_FILE", "TLS_KEY_FILE"):
+        path = Path(settings["AGENTCONFIG_CONSOLE_" + name])
+        mount = mounts[str(path.parent)]
+        assert mount["readOnly"] is True
+        # its own client certificate: never the secret holding the services' server key
+        assert volumes[mount["name"]]["secret"]["secretName"] == "agentconfig-console-tls"
 
 
 def test_a_broken_manifest_is_caught() -> None:
