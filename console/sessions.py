@@ -55,8 +55,12 @@ class SessionStore:
     def new(self) -> Session:
         if len(self._sessions) >= MAX_SESSIONS:
             self._expire()
-        if len(self._sessions) >= MAX_SESSIONS:  # still full: drop the oldest
-            oldest = min(self._sessions.values(), key=lambda s: s.seen)
+        if len(self._sessions) >= MAX_SESSIONS:
+            # still full: drop the oldest visitor who has not signed in, so a flood of
+            # cookie-less requests cannot sign anyone out; the oldest of all only if
+            # every session is signed in
+            anonymous = [s for s in self._sessions.values() if not s.signed_in]
+            oldest = min(anonymous or self._sessions.values(), key=lambda s: s.seen)
             self._sessions.pop(oldest.sid, None)
         session = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(32))
         self._sessions[session.sid] = session

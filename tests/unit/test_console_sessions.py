@@ -1,0 +1,34 @@
+"""The console's session store: a flood of cookie-less visitors cannot push a signed-in
+builder out (the oldest anonymous session goes first), idle sessions expire, and rotation
+gives a new id and CSRF token."""
+
+from __future__ import annotations
+
+import pytest
+
+from console import sessions
+from console.sessions import SessionStore
+
+
+def test_a_flood_of_visitors_does_not_sign_anyone_out(monkeypatch: pytest.MonkeyPatch,
+                                                      ) -> None:
+    monkeypatch.setattr(sessions, "MAX_SESSIONS", 50)
+    store = SessionStore(idle_seconds=3600)
+    builder = store.new()
+    builder.key = "k"
+    for _ in range(500):
+        store.new()
+    assert store.get(builder.sid) is builder
+    assert len(store._sessions) == 50
+
+
+def test_idle_sessions_expire_and_rotation_renews() -> None:
+    store = SessionStore(idle_seconds=60)
+    idle = store.new()
+    idle.seen -= 61
+    assert store.get(idle.sid) is None
+    first = store.new()
+    second = store.rotate(first)
+    assert (second.sid, second.csrf) != (first.sid, first.csrf)
+    assert store.get(first.sid) is None and store.get(second.sid) is second
+    assert second.csrf_ok(second.csrf) and not second.csrf_ok("") and not second.csrf_ok(None)
