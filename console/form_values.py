@@ -43,8 +43,9 @@ def _shown(field: FormField, message: Message, spec_value: Any) -> Value:
         enum: Any = message.DESCRIPTOR.fields_by_name[field.name].enum_type
         found = enum.values_by_number
         return found[raw].name if raw in found else str(raw)
-    if isinstance(raw, float):
-        return str(int(raw)) if raw.is_integer() else repr(raw)
+    if isinstance(raw, float):  # shortest exact text; "1", not "1.0"; "-0.0" stays
+        text = repr(raw)
+        return text[:-2] if text.endswith(".0") and text != "-0.0" else text
     return str(raw)
 
 
