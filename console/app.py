@@ -56,7 +56,7 @@ async def _failed(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: ConsoleSettings, backend: Backend | None = None) -> Starlette:
     used = backend or Backend(settings)
-    store = SessionStore(settings.session_idle_seconds)
+    store = SessionStore(settings.session_idle_seconds, settings.session_max_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -15,6 +15,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from console.sessions import COOKIE, Session, SessionStore
 
 MAX_FORM_BYTES = 2 * 1024 * 1024
+# on every answer: no page of the console inside another site's frame (a publish button
+# under a decoy is clickjacking), no type sniffing, no URL (workspace, version) leaked to
+# other sites in the Referer
+PROTECTIONS = [(b"x-frame-options", b"DENY"),
+               (b"content-security-policy", b"frame-ancestors 'none'"),
+               (b"x-content-type-options", b"nosniff"),
+               (b"referrer-policy", b"same-origin")]
 REFUSED = b"<!doctype html><title>Refused</title><p>Refused: the form's CSRF token is missing \
 or stale. Reload the page and try again.</p>"
 
@@ -71,9 +78,11 @@ class SessionGuard:
     def _with_cookie(self, scope: Scope, sid: str | None, send: Send) -> Send:
         async def wrapped(message: Message) -> None:
             session: Session = scope["state"]["session"]
-            if message["type"] == "http.response.start" and session.sid != sid:
-                headers = list(message.get("headers", []))
-                headers.append((b"set-cookie", self._cookie(session.sid).encode("latin-1")))
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", []), *PROTECTIONS]
+                if session.sid != sid:
+                    headers.append((b"set-cookie",
+                                    self._cookie(session.sid).encode("latin-1")))
                 message = {**message, "headers": headers}
             await send(message)
         return wrapped
@@ -84,6 +93,6 @@ class SessionGuard:
 
 
 async def _refuse(send: Send) -> None:
-    headers: list[Any] = [(b"content-type", b"text/html; charset=utf-8")]
+    headers: list[Any] = [(b"content-type", b"text/html; charset=utf-8"), *PROTECTIONS]
     await send({"type": "http.response.start", "status": 403, "headers": headers})
     await send({"type": "http.response.body", "body": REFUSED})

@@ -24,6 +24,7 @@ class Session:
     workspace: str = ""
     role: int = 0  # agentconfig.v1 Role: 1 viewer ... 4 admin
     seen: float = field(default_factory=time.monotonic)
+    started: float = field(default_factory=time.monotonic)
     # the internal chat's turns per target, kept here so a full page reload shows them
     chats: dict[str, list[Any]] = field(default_factory=dict)
     # chat messages sent but not yet streamed, by the token of their stream
@@ -48,8 +49,9 @@ class Session:
 
 
 class SessionStore:
-    def __init__(self, idle_seconds: float) -> None:
+    def __init__(self, idle_seconds: float, max_seconds: float = 24 * 3600.0) -> None:
         self._idle = idle_seconds
+        self._max = max_seconds
         self._sessions: dict[str, Session] = {}
 
     def new(self) -> Session:
@@ -71,7 +73,7 @@ class SessionStore:
         if session is None:
             return None
         now = time.monotonic()
-        if now - session.seen > self._idle:
+        if now - session.seen > self._idle or now - session.started > self._max:
             self._sessions.pop(session.sid, None)
             return None
         session.seen = now

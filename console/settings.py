@@ -18,6 +18,9 @@ class ConsoleSettings(BaseSettings):
     cookie_secure: bool = False
     # A signed-in session ends after this long without a request.
     session_idle_seconds: float = 8 * 3600.0
+    # ... and after this long in any case (a page that polls keeps a session busy): sign in
+    # again
+    session_max_seconds: float = 24 * 3600.0
     # TLS towards the services: a CA turns it on; a client certificate and key make it mTLS.
     tls_ca_file: str = ""
     tls_cert_file: str = ""
