@@ -20,7 +20,8 @@ _INTEGERS = frozenset({FieldDescriptor.CPPTYPE_INT32, FieldDescriptor.CPPTYPE_IN
                        FieldDescriptor.CPPTYPE_UINT32, FieldDescriptor.CPPTYPE_UINT64})
 _FLOATS = frozenset({FieldDescriptor.CPPTYPE_FLOAT, FieldDescriptor.CPPTYPE_DOUBLE})
 _WORDS = {"url": "URL", "mcp": "MCP", "ms": "(ms)"}
-HINTS = {"multi": "Choose several with Ctrl (⌘) + click, or Shift + arrow keys.",
+HINTS = {"multi": "Several: Ctrl (⌘) + click; with keys, Ctrl + arrows to move, Ctrl + Space "
+                  "to choose.",
          "lines": "One per line.",
          "yaml": "YAML or JSON, for this field only; empty leaves it unset."}
 

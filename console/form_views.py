@@ -5,6 +5,7 @@ typed and each problem beside the field its path names."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from starlette.requests import Request
@@ -47,8 +48,9 @@ async def _draft_ids(request: Request) -> tuple[dict[str, list[str]], int]:
 
 
 async def _page(request: Request, kind: Kind, entity_id: str, values: Values,
-                status: int = 200, error: ConsoleError | None = None, **more: Any) -> Response:
-    ids, revision = await _draft_ids(request)
+                status: int = 200, error: ConsoleError | None = None,
+                draft: tuple[dict[str, list[str]], int] | None = None, **more: Any) -> Response:
+    ids, revision = draft or await _draft_ids(request)
     fields = fields_for(kind)
     by_field, rest = placed(error.problems if error else [], [f.name for f in fields])
     options = {f.name: choices(f, values.get(f.name, ""), ids) for f in fields if f.ref_kind}
@@ -61,12 +63,13 @@ async def _page(request: Request, kind: Kind, entity_id: str, values: Values,
 
 async def edit_page(request: Request) -> Response:
     ws, kind = session(request).workspace, _kind(request.path_params["kind"])
-    found = await call(request, "GetDraftEntity", cpb.GetDraftEntityRequest(
-        workspace_id=ws, kind=kind_enum(kind), entity_id=request.path_params["entity_id"]))
+    found, draft = await asyncio.gather(call(request, "GetDraftEntity", cpb.GetDraftEntityRequest(
+        workspace_id=ws, kind=kind_enum(kind), entity_id=request.path_params["entity_id"])),
+        _draft_ids(request))  # concurrently: the page waits for the slower one only
     entity = found.entity.entity
     saved = session(request).flash.pop("saved", None)
     return await _page(request, kind, entity.id, values_of(kind, getattr(entity, kind.name)),
-                       etag=found.entity.etag, mode="edit", saved=saved,
+                       draft=draft, etag=found.entity.etag, mode="edit", saved=saved,
                        revision=int(found.draft_revision))
 
 
@@ -105,7 +108,7 @@ async def create(request: Request) -> Response:
             workspace_id=ws, entity=build(kind, entity_id, values),
             expected_revision=int(revision) if revision.isdigit() else 0), EDITOR)
     except ConsoleError as exc:  # after a conflict the form holds the new revision
-        kept = {} if exc.status == 409 else {"revision": revision}
+        kept: dict[str, Any] = {} if exc.status == 409 else {"revision": revision}
         return await _page(request, kind, entity_id, values, exc.status, exc, mode="new",
                            etag="", saved=None, **kept)
     session(request).flash["saved"] = done.draft_revision

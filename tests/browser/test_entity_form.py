@@ -114,6 +114,24 @@ def test_a_stale_form_is_a_conflict_and_keeps_what_was_typed(
     assert voice.voice_name == "Aria" and voice.speed == pytest.approx(1.5)
 
 
+def test_the_form_works_with_the_keyboard(sign_in: SignIn, topo: Topology,
+                                          ws: Workspace) -> None:
+    page = sign_in("editor")
+    page.goto("/draft/agent/refunds/form")
+    page.get_by_label("Component ids").focus()
+    page.keyboard.press("Control+Home")
+    page.keyboard.press("Control+Space")  # the one component, chosen without a mouse
+    page.get_by_label("Conditional prompt ids").focus()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Control+Space")  # the last one (whatsapp-brief) added
+    page.get_by_label("Language").focus()
+    page.keyboard.press("Enter")  # submits the form, as in any form
+    expect(page.locator("#saved")).to_be_visible()
+    saved = _get(topo, ws, pb.ENTITY_KIND_AGENT, "refunds").entity.entity.agent
+    assert list(saved.component_ids) == ["order-card"]
+    assert list(saved.conditional_prompt_ids) == ["vip", "portuguese", "whatsapp-brief"]
+
+
 def test_form_pages_are_labelled_and_fit_a_phone(sign_in: SignIn, ws: Workspace) -> None:
     page = sign_in("admin")
     page.set_viewport_size({"width": 390, "height": 800})
