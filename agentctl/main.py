@@ -29,6 +29,7 @@ from agentctl.commands import (
     status,
     tests,
     versions,
+    whoami,
     workspace,
 )
 from agentctl.errors import CliError, from_rpc
@@ -133,6 +134,7 @@ versions.register(app)
 publishing.register(app)
 export.register(app)
 status.register(app)
+whoami.register(app)
 audit.register(app)
 chat.register(app)
 dev.register(app)

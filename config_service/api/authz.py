@@ -83,12 +83,15 @@ POLICY: dict[str, Role | None] = {
     "ListAuditEvents": Role.ADMIN,
     "IntrospectApiKey": None,
     "ReportOutcomeCounts": None,
+    "GetCaller": Role.VIEWER,  # and SELF: any authenticated caller, about itself
 }
+# about the caller itself, nothing else: whoever authenticated may ask
+SELF = frozenset({"GetCaller"})
 # only the runtime's credential: not even the operator key (forged outcomes abort rollouts)
 RUNTIME_ONLY = frozenset({"IntrospectApiKey", "ReportOutcomeCounts"})
 RUNTIME_METHODS = frozenset({"GetProduction", "GetVersion", "GetVersionChanges",
                              "GetDraftSnapshot", "ListChannels", "GetWorkspace", "GetRollout",
-                             *RUNTIME_ONLY})
+                             *RUNTIME_ONLY, *SELF})
 
 
 def _same(presented: str, expected_sha256: str) -> bool:
@@ -116,6 +119,8 @@ class Authenticator:
 def check(method: str, principal: Principal) -> None:
     name = method.removeprefix(SERVICE)
     needed = POLICY.get(name)
+    if name in SELF:
+        return
     if principal.kind == OPERATOR and name in POLICY and name not in RUNTIME_ONLY:
         return
     if principal.kind == RUNTIME and name in RUNTIME_METHODS:

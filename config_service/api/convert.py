@@ -13,7 +13,7 @@ from agentconfig.kinds import KINDS, entity_from_parts, entity_to_parts, kind_by
 from agentconfig.names import CHANNEL_TYPE_ENUMS, CHANNEL_TYPE_NAMES, ROLE_ENUMS, ROLE_NAMES
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import entities_pb2 as pb
-from config_service.domain.auth import ApiKeyRecord, Role
+from config_service.domain.auth import ApiKeyRecord, Principal, Role
 from config_service.domain.model import (
     AuditEvent,
     Channel,
@@ -107,6 +107,18 @@ def api_key(k: ApiKeyRecord) -> cpb.ApiKey:
     if k.revoked_at:
         out.revoke_time.CopyFrom(ts(k.revoked_at))
     return out
+
+
+def caller(p: Principal) -> cpb.GetCallerResponse:
+    """A key says its own role; the operator key and authentication off allow every call
+    (ADMIN); the runtime's credential has no role of a workspace."""
+    if p.kind == "key" and p.role is not None:
+        role = ROLE_ENUMS[p.role.label]
+    else:
+        role = cpb.ROLE_ADMIN if p.kind in ("operator", "anonymous") else cpb.ROLE_UNSPECIFIED
+    return cpb.GetCallerResponse(name=p.name, kind=p.kind, key_id=p.key_id,
+                                 workspace_id=p.workspace_id or "", role=role,  # type: ignore[arg-type]
+                                 channel_ids=sorted(p.channel_ids))
 
 
 def audit_event(e: AuditEvent) -> cpb.AuditEvent:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from agentconfig.v1 import config_service_pb2 as cpb
 from config_service.api import convert as cv
 from config_service.api.rpc_base import Ctx, RpcBase, expire_time_of
+from config_service.domain.auth import current_principal
 from config_service.service import (
     audit,
     channels,
@@ -40,6 +41,10 @@ class LiveRpcs(RpcBase):
         record = await keys.introspect(self._uowf, request.key_id)
         return cpb.IntrospectApiKeyResponse(api_key=cv.api_key(record),
                                             secret_sha256=record.secret_sha256)
+
+    async def GetCaller(self, request: cpb.GetCallerRequest, context: Ctx,
+                        ) -> cpb.GetCallerResponse:
+        return cv.caller(current_principal.get())
 
     async def ListAuditEvents(self, request: cpb.ListAuditEventsRequest, context: Ctx,
                               ) -> cpb.ListAuditEventsResponse:

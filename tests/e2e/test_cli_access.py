@@ -198,3 +198,17 @@ async def test_key_usage_mistakes(cli: Cli, ws_id: str) -> None:
     assert missing.code == 5, missing
     elsewhere = await cli(*op, "-w", f"nope-{uuid.uuid4().hex[:6]}", "keys", "list")
     assert elsewhere.code == 5, elsewhere
+
+
+async def test_whoami(cli: Cli, ws_id: str) -> None:
+    keys = await bootstrap(cli, ws_id)
+    publisher_id = keys["publisher"].removeprefix("agc_").split("_")[0]
+    said = await cli.ok("--key", keys["publisher"], "whoami")
+    assert said.out == (f"key:{publisher_id} (publisher key): publisher on workspace "
+                        f"'{ws_id}'\n"), said
+    data = await cli.data("--key", keys["publisher"], "whoami")
+    assert (data["kind"], data["key_id"], data["workspace_id"], data["role"]) == (
+        "key", publisher_id, ws_id, "publisher")
+    operator = await cli.ok("--key", OPERATOR, "whoami")
+    assert operator.out == "operator: admin on every workspace\n", operator
+    assert one_line(await cli("whoami")).startswith(NEEDS_KEY)

@@ -2430,6 +2430,65 @@ class IntrospectApiKeyResponse(_message.Message):
 Global___IntrospectApiKeyResponse: _TypeAlias = IntrospectApiKeyResponse  # noqa: Y015
 
 @_typing.final
+class GetCallerRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCallerRequest: _TypeAlias = GetCallerRequest  # noqa: Y015
+
+@_typing.final
+class GetCallerResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    KEY_ID_FIELD_NUMBER: _builtins.int
+    WORKSPACE_ID_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    CHANNEL_IDS_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """As the audit log names it: "key:<key_id> (<display name>)", "operator", "runtime"."""
+    kind: _builtins.str
+    """key | operator | service | anonymous (authentication off)"""
+    key_id: _builtins.str
+    """Set for a key."""
+    workspace_id: _builtins.str
+    """The key's workspace; empty for the operator key, which reaches every workspace."""
+    role: Global___Role.ValueType
+    """The key's role; ROLE_ADMIN for the operator key and with authentication off (every
+    call allowed); ROLE_UNSPECIFIED for the runtime's service credential.
+    """
+    @_builtins.property
+    def channel_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """A channel key's channels (empty: every channel of its workspace)."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        key_id: _builtins.str = ...,
+        workspace_id: _builtins.str = ...,
+        role: Global___Role.ValueType = ...,
+        channel_ids: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_ids", b"channel_ids", "key_id", b"key_id", "kind", b"kind", "name", b"name", "role", b"role", "workspace_id", b"workspace_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCallerResponse: _TypeAlias = GetCallerResponse  # noqa: Y015
+
+@_typing.final
 class AuditEvent(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -235,6 +235,11 @@ class ConfigServiceStub:
                 request_serializer=agentconfig_dot_v1_dot_config__service__pb2.IntrospectApiKeyRequest.SerializeToString,
                 response_deserializer=agentconfig_dot_v1_dot_config__service__pb2.IntrospectApiKeyResponse.FromString,
                 _registered_method=True)
+        self.GetCaller = channel.unary_unary(
+                '/agentconfig.v1.ConfigService/GetCaller',
+                request_serializer=agentconfig_dot_v1_dot_config__service__pb2.GetCallerRequest.SerializeToString,
+                response_deserializer=agentconfig_dot_v1_dot_config__service__pb2.GetCallerResponse.FromString,
+                _registered_method=True)
         self.ListAuditEvents = channel.unary_unary(
                 '/agentconfig.v1.ConfigService/ListAuditEvents',
                 request_serializer=agentconfig_dot_v1_dot_config__service__pb2.ListAuditEventsRequest.SerializeToString,
@@ -572,6 +577,14 @@ class ConfigServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCaller(self, request, context):
+        """Who the caller is: the key's id, workspace and role (any authenticated caller, about
+        itself only), so a tool shows what the key may do without trying it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListAuditEvents(self, request, context):
         """Who published, rolled back, restored, changed channels, keys or settings (admin).
         """
@@ -864,6 +877,11 @@ def add_ConfigServiceServicer_to_server(servicer, server):
                     servicer.IntrospectApiKey,
                     request_deserializer=agentconfig_dot_v1_dot_config__service__pb2.IntrospectApiKeyRequest.FromString,
                     response_serializer=agentconfig_dot_v1_dot_config__service__pb2.IntrospectApiKeyResponse.SerializeToString,
+            ),
+            'GetCaller': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCaller,
+                    request_deserializer=agentconfig_dot_v1_dot_config__service__pb2.GetCallerRequest.FromString,
+                    response_serializer=agentconfig_dot_v1_dot_config__service__pb2.GetCallerResponse.SerializeToString,
             ),
             'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAuditEvents,
@@ -1997,6 +2015,33 @@ class ConfigService:
             '/agentconfig.v1.ConfigService/IntrospectApiKey',
             agentconfig_dot_v1_dot_config__service__pb2.IntrospectApiKeyRequest.SerializeToString,
             agentconfig_dot_v1_dot_config__service__pb2.IntrospectApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCaller(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agentconfig.v1.ConfigService/GetCaller',
+            agentconfig_dot_v1_dot_config__service__pb2.GetCallerRequest.SerializeToString,
+            agentconfig_dot_v1_dot_config__service__pb2.GetCallerResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -102,6 +102,10 @@ class ConfigServiceStub:
     RevokeApiKey: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.RevokeApiKeyRequest, _config_service_pb2.RevokeApiKeyResponse]
     IntrospectApiKey: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.IntrospectApiKeyRequest, _config_service_pb2.IntrospectApiKeyResponse]
     """For the runtime's service credential only: a key's record, to verify callers locally."""
+    GetCaller: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.GetCallerRequest, _config_service_pb2.GetCallerResponse]
+    """Who the caller is: the key's id, workspace and role (any authenticated caller, about
+    itself only), so a tool shows what the key may do without trying it.
+    """
     ListAuditEvents: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.ListAuditEventsRequest, _config_service_pb2.ListAuditEventsResponse]
     """Who published, rolled back, restored, changed channels, keys or settings (admin)."""
     CreateChannel: _grpc.UnaryUnaryMultiCallable[_config_service_pb2.CreateChannelRequest, _config_service_pb2.CreateChannelResponse]
@@ -195,6 +199,10 @@ class ConfigServiceAsyncStub(ConfigServiceStub):
     RevokeApiKey: _aio.UnaryUnaryMultiCallable[_config_service_pb2.RevokeApiKeyRequest, _config_service_pb2.RevokeApiKeyResponse]  # type: ignore[assignment]
     IntrospectApiKey: _aio.UnaryUnaryMultiCallable[_config_service_pb2.IntrospectApiKeyRequest, _config_service_pb2.IntrospectApiKeyResponse]  # type: ignore[assignment]
     """For the runtime's service credential only: a key's record, to verify callers locally."""
+    GetCaller: _aio.UnaryUnaryMultiCallable[_config_service_pb2.GetCallerRequest, _config_service_pb2.GetCallerResponse]  # type: ignore[assignment]
+    """Who the caller is: the key's id, workspace and role (any authenticated caller, about
+    itself only), so a tool shows what the key may do without trying it.
+    """
     ListAuditEvents: _aio.UnaryUnaryMultiCallable[_config_service_pb2.ListAuditEventsRequest, _config_service_pb2.ListAuditEventsResponse]  # type: ignore[assignment]
     """Who published, rolled back, restored, changed channels, keys or settings (admin)."""
     CreateChannel: _aio.UnaryUnaryMultiCallable[_config_service_pb2.CreateChannelRequest, _config_service_pb2.CreateChannelResponse]  # type: ignore[assignment]
@@ -519,6 +527,16 @@ class ConfigServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_config_service_pb2.IntrospectApiKeyResponse, _abc.Awaitable[_config_service_pb2.IntrospectApiKeyResponse]]:
         """For the runtime's service credential only: a key's record, to verify callers locally."""
+
+    @_abc_1.abstractmethod
+    def GetCaller(
+        self,
+        request: _config_service_pb2.GetCallerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_config_service_pb2.GetCallerResponse, _abc.Awaitable[_config_service_pb2.GetCallerResponse]]:
+        """Who the caller is: the key's id, workspace and role (any authenticated caller, about
+        itself only), so a tool shows what the key may do without trying it.
+        """
 
     @_abc_1.abstractmethod
     def ListAuditEvents(
