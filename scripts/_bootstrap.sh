@@ -44,6 +44,21 @@ ensure_chromium() {
   command -v chromium >/dev/null 2>&1 || [[ -x /usr/bin/chromium ]] || apt_install chromium
 }
 
+ensure_firefox() {
+  # tests/browser/test_firefox.py drives Debian's firefox-esr over WebDriver BiDi with
+  # Puppeteer (npm puppeteer-core, no browser download; 24.x is the last line for Node 20).
+  # Its own prefix: `npm install --no-save` into .tools would remove buf, and ensure_buf it.
+  [[ -x /usr/bin/firefox-esr ]] || apt_install firefox-esr
+  command -v node >/dev/null 2>&1 || apt_install nodejs npm
+  local pinned=24.43.1
+  if ! grep -qs "\"version\": \"$pinned\"" .tools/puppeteer/node_modules/puppeteer-core/package.json; then
+    echo "==> installing puppeteer-core $pinned (npm) into .tools/puppeteer" >&2
+    mkdir -p .tools/puppeteer
+    PUPPETEER_SKIP_DOWNLOAD=1 npm install --silent --no-save --no-audit --no-fund \
+      --prefix .tools/puppeteer "puppeteer-core@$pinned" >/dev/null
+  fi
+}
+
 ensure_buf() {
   if [[ ! -x .tools/node_modules/.bin/buf ]]; then
     echo "==> installing buf (npm @bufbuild/buf) into .tools" >&2

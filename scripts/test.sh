@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command. Installs what is missing (Python deps, redis-server, buf, chromium), then
+# The test command. Installs what is missing (Python deps, redis-server, buf, chromium,
+# firefox-esr with puppeteer-core), then
 # runs the linters, the type checker, the proto checks and the whole suite; the suite starts
 # its own Postgres and Redis on free ports and stops them (the browser tests their own
 # Chromium, one per session). Extra arguments go to pytest.
@@ -11,6 +12,7 @@ ensure_redis
 ensure_postgres
 ensure_buf
 ensure_chromium
+ensure_firefox
 
 echo "==> ruff" >&2
 .venv/bin/ruff check .
