@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from console import form_views
+from console import form_switch, form_views
 from console.backend import Backend
 from console.errors import ConsoleError
 from console.guard import SessionGuard
@@ -67,8 +67,8 @@ def create_app(settings: ConsoleSettings, backend: Backend | None = None) -> Sta
             await used.stop()
 
     routes = [Mount("/static", StaticFiles(directory=STATIC)),
-              *auth.routes, *overview.routes, *form_views.routes, *draft.routes,
-              *publish.routes, *rollout.routes, *history.routes, *chat.routes,
+              *auth.routes, *overview.routes, *form_views.routes, *form_switch.routes,
+              *draft.routes, *publish.routes, *rollout.routes, *history.routes, *chat.routes,
               *chat_stream.routes, *live.routes, *suite.routes]
     app = Starlette(routes=routes, lifespan=lifespan,
                     middleware=[Middleware(HealthCheck),  # /healthz, before any session

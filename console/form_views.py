@@ -21,7 +21,7 @@ from console.form_values import Values, build, placed, read_form, values_of
 from console.web import EDITOR, call, render, session
 
 
-def _kind(word: str) -> Kind:
+def kind_of(word: str) -> Kind:
     kind = kind_by_name(word.replace("-", "_"))
     if kind is None:
         raise ConsoleError(f"no such kind: {word!r}", status=404)
@@ -47,7 +47,7 @@ async def _draft_ids(request: Request) -> tuple[dict[str, list[str]], int]:
             return out, int(page.draft_revision)
 
 
-async def _page(request: Request, kind: Kind, entity_id: str, values: Values,
+async def form_page(request: Request, kind: Kind, entity_id: str, values: Values,
                 status: int = 200, error: ConsoleError | None = None,
                 draft: tuple[dict[str, list[str]], int] | None = None, **more: Any) -> Response:
     ids, revision = draft or await _draft_ids(request)
@@ -62,19 +62,19 @@ async def _page(request: Request, kind: Kind, entity_id: str, values: Values,
 
 
 async def edit_page(request: Request) -> Response:
-    ws, kind = session(request).workspace, _kind(request.path_params["kind"])
+    ws, kind = session(request).workspace, kind_of(request.path_params["kind"])
     found, draft = await asyncio.gather(call(request, "GetDraftEntity", cpb.GetDraftEntityRequest(
         workspace_id=ws, kind=kind_enum(kind), entity_id=request.path_params["entity_id"])),
         _draft_ids(request))  # concurrently: the page waits for the slower one only
     entity = found.entity.entity
     saved = session(request).flash.pop("saved", None)
-    return await _page(request, kind, entity.id, values_of(kind, getattr(entity, kind.name)),
+    return await form_page(request, kind, entity.id, values_of(kind, getattr(entity, kind.name)),
                        draft=draft, etag=found.entity.etag, mode="edit", saved=saved,
                        revision=int(found.draft_revision))
 
 
 async def save(request: Request) -> Response:
-    ws, kind = session(request, EDITOR).workspace, _kind(request.path_params["kind"])
+    ws, kind = session(request, EDITOR).workspace, kind_of(request.path_params["kind"])
     entity_id = request.path_params["entity_id"]
     data = await request.form()
     values, etag = read_form(kind, data), str(data.get("etag", ""))
@@ -82,7 +82,7 @@ async def save(request: Request) -> Response:
         saved = await call(request, "UpdateDraftEntity", cpb.UpdateDraftEntityRequest(
             workspace_id=ws, entity=build(kind, entity_id, values), etag=etag), EDITOR)
     except ConsoleError as exc:
-        return await _page(request, kind, entity_id, values, exc.status, exc, etag=etag,
+        return await form_page(request, kind, entity_id, values, exc.status, exc, etag=etag,
                            mode="edit", saved=None)
     session(request).flash["saved"] = saved.draft_revision
     return RedirectResponse(_url(kind, entity_id) + "/form", status_code=303)
@@ -90,15 +90,15 @@ async def save(request: Request) -> Response:
 
 async def new_page(request: Request) -> Response:
     session(request, EDITOR)
-    kind = _kind(request.query_params.get("kind", "agent"))
-    return await _page(request, kind, "", values_of(kind, kind.message()), mode="new",
+    kind = kind_of(request.query_params.get("kind", "agent"))
+    return await form_page(request, kind, "", values_of(kind, kind.message()), mode="new",
                        etag="", saved=None)
 
 
 async def create(request: Request) -> Response:
     ws = session(request, EDITOR).workspace
     data = await request.form()
-    kind = _kind(str(data.get("kind", "")))
+    kind = kind_of(str(data.get("kind", "")))
     entity_id, values = str(data.get("entity_id", "")).strip(), read_form(kind, data)
     revision = str(data.get("revision", "0"))
     try:
@@ -109,7 +109,7 @@ async def create(request: Request) -> Response:
             expected_revision=int(revision) if revision.isdigit() else 0), EDITOR)
     except ConsoleError as exc:  # after a conflict the form holds the new revision
         kept: dict[str, Any] = {} if exc.status == 409 else {"revision": revision}
-        return await _page(request, kind, entity_id, values, exc.status, exc, mode="new",
+        return await form_page(request, kind, entity_id, values, exc.status, exc, mode="new",
                            etag="", saved=None, **kept)
     session(request).flash["saved"] = done.draft_revision
     return RedirectResponse(_url(kind, entity_id) + "/form", status_code=303)

@@ -132,6 +132,26 @@ def test_the_form_works_with_the_keyboard(sign_in: SignIn, topo: Topology,
     assert list(saved.conditional_prompt_ids) == ["vip", "portuguese", "whatsapp-brief"]
 
 
+def test_switching_editor_keeps_unsaved_edits(sign_in: SignIn, topo: Topology,
+                                              ws: Workspace) -> None:
+    page = sign_in("editor")
+    page.goto("/draft/component/order-card/form")
+    page.get_by_label("Type").select_option("COMPONENT_TYPE_BUTTONS")
+    page.get_by_role("button", name="Continue in YAML").click()
+    editor = page.get_by_label("Spec (YAML)")
+    expect(editor).to_have_value(re.compile("type: buttons"))
+    editor.fill(editor.input_value().replace("name: Order card", "name: Order buttons"))
+    page.get_by_role("button", name="Continue in the form").click()
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Order buttons")
+    expect(page.get_by_label("Type")).to_have_value("COMPONENT_TYPE_BUTTONS")
+    assert _get(topo, ws, pb.ENTITY_KIND_COMPONENT, "order-card").entity.entity.component \
+        .name == "Order card"  # nothing saved by switching
+    page.get_by_role("button", name="Save to Draft").click()
+    expect(page.locator("#saved")).to_be_visible()
+    saved = _get(topo, ws, pb.ENTITY_KIND_COMPONENT, "order-card").entity.entity.component
+    assert (saved.name, saved.type) == ("Order buttons", pb.COMPONENT_TYPE_BUTTONS)
+
+
 def test_form_pages_are_labelled_and_fit_a_phone(sign_in: SignIn, ws: Workspace) -> None:
     page = sign_in("admin")
     page.set_viewport_size({"width": 390, "height": 800})
