@@ -103,7 +103,7 @@ def _parsed(field: FormField, value: Value) -> Any:
 def _reason(exc: Exception) -> str:
     if isinstance(exc, yaml.YAMLError):
         return "does not parse as YAML or JSON: " + " ".join(str(exc).split())
-    text = str(exc)
+    text = " ".join(str(exc).split())
     return re.sub(r"^Failed to parse \w+ field: ", "", text) or type(exc).__name__
 
 
