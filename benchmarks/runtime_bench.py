@@ -71,6 +71,23 @@ def start_config(stack: ExitStack, pg: PostgresServer, redis: RedisServer, tmp: 
     return f"127.0.0.1:{port}"
 
 
+def seeded_stack(stack: ExitStack, tmp: Path) -> tuple[RedisServer, str]:
+    """Postgres, Redis and a config service (stopped with ``stack``), the bench workspace
+    seeded through the API, and a gateway's channel key in KEYS["channel"]."""
+    pg = PostgresServer().start()
+    stack.callback(pg.stop)
+    redis = RedisServer().start()
+    stack.callback(redis.stop)
+    config = start_config(stack, pg, redis, tmp)
+    with grpc.insecure_channel(config) as channel:
+        admin: Any = cgrpc.ConfigServiceStub(channel)
+        seed_workspace(admin, WS, auth())
+        KEYS["channel"] = admin.CreateApiKey(cpb.CreateApiKeyRequest(
+            workspace_id=WS, role=cpb.ROLE_CHANNEL, display_name="bench gateway"),
+            metadata=auth()).secret
+    return redis, config
+
+
 def start_runtime(stack: ExitStack, config: str, redis: RedisServer, tmp: Path, i: int) -> str:
     port = free_port()
     proc = _spawn([str(VENV / "runtime-service")], {
@@ -223,17 +240,7 @@ def main() -> None:
         sys.exit("h2load not found: apt-get install nghttp2-client")
     tmp = Path(tempfile.mkdtemp(prefix="agentconfig-bench-"))
     with ExitStack() as stack:
-        pg = PostgresServer().start()
-        stack.callback(pg.stop)
-        redis = RedisServer().start()
-        stack.callback(redis.stop)
-        config = start_config(stack, pg, redis, tmp)
-        with grpc.insecure_channel(config) as channel:
-            admin: Any = cgrpc.ConfigServiceStub(channel)
-            seed_workspace(admin, WS, auth())
-            KEYS["channel"] = admin.CreateApiKey(cpb.CreateApiKeyRequest(
-                workspace_id=WS, role=cpb.ROLE_CHANNEL, display_name="bench gateway"),
-                metadata=auth()).secret
+        redis, config = seeded_stack(stack, tmp)
         resolve_benchmark(stack, config, redis, tmp, args.seconds)
         print("\nPropagation: PublishDraft returned (committed) -> replica serves it "
               "(seen on WatchProduction)")

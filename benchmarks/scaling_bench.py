@@ -28,15 +28,12 @@ from typing import Any
 
 import grpc
 
-from agentconfig.v1 import config_service_pb2 as cpb
-from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
 from benchmarks import runtime_bench as rb
 from benchmarks import server_cpu
-from benchmarks.seed import seed_workspace
 from benchmarks.server_cpu import spread
-from tests.harness.servers import PostgresServer, RedisServer, free_port
+from tests.harness.servers import RedisServer, free_port
 
 
 def runtime(stack: ExitStack, config: str, redis: RedisServer, tmp: Path, workers: int,
@@ -138,17 +135,7 @@ def main() -> None:
         sys.exit("h2load not found: apt-get install nghttp2-client")
     tmp = Path(tempfile.mkdtemp(prefix="agentconfig-scaling-"))
     with ExitStack() as stack:
-        pg = PostgresServer().start()
-        stack.callback(pg.stop)
-        redis = RedisServer().start()
-        stack.callback(redis.stop)
-        config = rb.start_config(stack, pg, redis, tmp)
-        with grpc.insecure_channel(config) as channel:
-            admin: Any = cgrpc.ConfigServiceStub(channel)
-            seed_workspace(admin, rb.WS, rb.auth())
-            rb.KEYS["channel"] = admin.CreateApiKey(cpb.CreateApiKeyRequest(
-                workspace_id=rb.WS, role=cpb.ROLE_CHANNEL, display_name="bench gateway"),
-                metadata=rb.auth()).secret
+        redis, config = rb.seeded_stack(stack, tmp)
         one, one_proc = runtime(stack, config, redis, tmp, 1)
         two, _ = runtime(stack, config, redis, tmp, 2)
         other, other_proc = runtime(stack, config, redis, tmp, 1, "b")

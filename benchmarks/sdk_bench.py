@@ -28,13 +28,11 @@ from typing import Any
 import grpc
 
 from agentconfig.client import SyncLocalResolver
-from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
 from benchmarks import runtime_bench as rb
-from benchmarks.seed import publish_change, seed_workspace
-from tests.harness.servers import PostgresServer, RedisServer
+from benchmarks.seed import publish_change
 
 
 def timed(call: Callable[[int], object], seconds: float) -> tuple[float, list[float]]:
@@ -94,17 +92,7 @@ def main() -> None:
         sys.exit("h2load not found: apt-get install nghttp2-client")
     tmp = Path(tempfile.mkdtemp(prefix="agentconfig-sdk-bench-"))
     with ExitStack() as stack:
-        pg = PostgresServer().start()
-        stack.callback(pg.stop)
-        redis = RedisServer().start()
-        stack.callback(redis.stop)
-        config = rb.start_config(stack, pg, redis, tmp)
-        with grpc.insecure_channel(config) as channel:
-            admin: Any = cgrpc.ConfigServiceStub(channel)
-            seed_workspace(admin, rb.WS, rb.auth())
-            rb.KEYS["channel"] = admin.CreateApiKey(cpb.CreateApiKeyRequest(
-                workspace_id=rb.WS, role=cpb.ROLE_CHANNEL, display_name="bench gateway"),
-                metadata=rb.auth()).secret
+        redis, config = rb.seeded_stack(stack, tmp)
         runtime = rb.start_runtime(stack, config, redis, tmp, 0)
         runs = [rb.h2load(runtime, args.seconds, tmp, "runtime") for _ in range(3)]
         qps = statistics.median(q for q, _ in runs)

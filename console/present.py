@@ -13,6 +13,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from agentconfig.kinds import kind_by_enum
 from agentconfig.v1 import config_service_pb2 as cpb
+from agentctl.values import plain
 
 MAX_VALUE = 300
 _TYPES = {cpb.DIFF_TYPE_ADDED: "added", cpb.DIFF_TYPE_REMOVED: "removed",
@@ -40,16 +41,6 @@ def origin(version: cpb.Version) -> str:
     if version.origin.draft_revision:
         return f"draft revision {version.origin.draft_revision}"
     return "draft"
-
-
-def plain(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
 
 
 def shown(value: Any) -> str:

@@ -53,6 +53,8 @@ def edit(page: Page) -> None:
 def walk(page: Page) -> None:
     nav(page, "Draft")
     shot(page, "draft")
+    page.goto("/draft/agent/concierge/form")
+    shot(page, "entity-form")
     edit(page)
     nav(page, "Chat")
     page.get_by_label("Talk to").select_option("squad/front-desk")

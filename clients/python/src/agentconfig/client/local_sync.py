@@ -67,7 +67,16 @@ class SyncLocalResolver:
     def close(self) -> None:
         if self._loop.is_closed():
             return
-        self._run(self._resolver.close(), 10)
+        async def shutdown() -> None:
+            """The resolver, then whatever gRPC still runs on this loop (a call's status
+            handler), so no task is left pending when the loop closes."""
+            await self._resolver.close()
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
+
+        self._run(shutdown(), 10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
         self._loop.close()
