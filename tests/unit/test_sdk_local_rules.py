@@ -5,7 +5,9 @@ disk copy is refused when damaged or for another workspace."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import grpc
 import pytest
 
 from agentconfig import errors
@@ -14,6 +16,7 @@ from agentconfig.client.local import LocalResolver
 from agentconfig.resolution.snapshot import SnapshotCorrupt
 from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import runtime_service_pb2 as rpb
+from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
 from tests.harness import builders as b
 from tests.unit.test_runtime_resolve import snapshot
 
@@ -72,3 +75,34 @@ async def test_the_disk_copy(tmp_path: Path) -> None:
     _flip_last_bit(tmp_path)
     assert local_copy.load(tmp_path, "ws") is None
     assert not await LocalResolver("ws", "unused:1", cache_dir=tmp_path)._from_disk()
+
+
+class _Tampering(rgrpc.RuntimeServiceServicer):
+    """A runtime that sends a snapshot whose content does not match its hash."""
+
+    async def GetProductionSnapshot(self, request: rpb.GetProductionSnapshotRequest,
+                                    context: Any) -> rpb.GetProductionSnapshotResponse:
+        served, snap = _version(5, "Five.")
+        snap.entities[0].agent.instructions = "Tampered."
+        return rpb.GetProductionSnapshotResponse(snapshot=snap, served_from=served,
+                                                 channels=[WEB])
+
+
+async def test_a_tampered_first_load_falls_back_to_the_disk_copy(tmp_path: Path) -> None:
+    server = grpc.aio.server()
+    rgrpc.add_RuntimeServiceServicer_to_server(_Tampering(), server)  # type: ignore[abstract]
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    target = f"127.0.0.1:{port}"
+    try:
+        with pytest.raises(errors.Unavailable) as caught:
+            await LocalResolver("ws", target).start()
+        assert caught.value.reason == "SNAPSHOT_CORRUPT"
+
+        await LocalResolver("ws", "unused:1", cache_dir=tmp_path)._take(
+            *_version(4, "Four."), [WEB])
+        resolver = await LocalResolver("ws", target, cache_dir=tmp_path).start()
+        assert resolver.resolve_channel("web").agent.effective_instructions == "Four."
+        await resolver.close()
+    finally:
+        await server.stop(0)

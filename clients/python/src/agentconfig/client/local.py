@@ -114,11 +114,15 @@ class LocalResolver:
             first = await stub.GetProductionSnapshot(rpb.GetProductionSnapshotRequest(
                 workspace_id=self.workspace_id), timeout=self._timeout)
             await self._take(first.served_from, first.snapshot, first.channels)
-        except grpc.RpcError as exc:
+        except (grpc.RpcError, SnapshotCorrupt) as exc:
             if not await self._from_disk():
-                raise from_rpc(exc) from None
-            log.warning("runtime unreachable (%s): serving v%d of %s from the disk copy",
-                        exc.code(), self.version, self.workspace_id)
+                if isinstance(exc, grpc.RpcError):
+                    raise from_rpc(exc) from None
+                raise errors.Unavailable(f"the snapshot of {self.workspace_id!r} the runtime "
+                                         f"sent does not verify ({exc}) and there is no disk "
+                                         "copy", reason="SNAPSHOT_CORRUPT") from None
+            log.warning("runtime unusable (%s): serving v%d of %s from the disk copy",
+                        exc, self.version, self.workspace_id)
         self._task = asyncio.create_task(self._follow(stub))
         return self
 
@@ -143,6 +147,8 @@ class LocalResolver:
                     backoff = 0.05
             except (grpc.RpcError, SnapshotCorrupt) as exc:
                 log.info("production stream of %s: %s", self.workspace_id, exc)
+            except Exception:  # the stream is re-opened whatever went wrong
+                log.exception("production stream of %s failed", self.workspace_id)
             await asyncio.sleep(backoff * random.uniform(0.5, 1.0))
             backoff = min(backoff * 2, 1.0)
 
@@ -151,7 +157,7 @@ class LocalResolver:
         """Serve a newer verified snapshot, or the same one's new bindings. Raises
         SnapshotCorrupt (and keeps what it served) when the content does not verify."""
         current = self._serving
-        bindings = {b.channel_id: b for b in channels}
+        bindings = {b.channel_id: b for b in channels}  # iterated once: it may be a generator
         if current is not None and served.version <= current.snapshot.version:
             if served.version < current.snapshot.version or bindings == current.channels:
                 return False
@@ -165,7 +171,8 @@ class LocalResolver:
                               bindings)
         self._serving = serving
         if save and self._cache_dir:
-            copy = local_copy.Copy(snapshot=serving.snapshot.proto, channels=channels,
+            copy = local_copy.Copy(snapshot=serving.snapshot.proto,
+                                   channels=list(bindings.values()),
                                    served_from=serving.snapshot.served_from)
             await asyncio.to_thread(local_copy.save, self._cache_dir, self.workspace_id, copy)
         async with self._moved:
