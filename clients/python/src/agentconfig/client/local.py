@@ -17,7 +17,6 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
@@ -29,25 +28,17 @@ from agentconfig.client import local_copy
 from agentconfig.client.connect import Tls, aconnect
 from agentconfig.client.options import DEFAULTS, ClientOptions
 from agentconfig.client.rpc_errors import from_rpc
+from agentconfig.client.serving import Serving, successor
 from agentconfig.conditions import Activation
 from agentconfig.resolution.context import context_dict
 from agentconfig.resolution.resolve import channel_answer, resolve_agent
-from agentconfig.resolution.snapshot import ServingSnapshot, SnapshotCorrupt, build
+from agentconfig.resolution.snapshot import SnapshotCorrupt
 from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
 
 log = logging.getLogger("agentconfig.client")
 _EMPTY = rpb.ConversationContext()
-OFF_LOOP_ABOVE = 200  # entities: verifying a larger snapshot runs in a thread
-
-
-@dataclass(frozen=True)
-class Serving:
-    """What answers, swapped whole: a reader sees one version's snapshot and bindings."""
-
-    snapshot: ServingSnapshot
-    channels: dict[str, rpb.ChannelBinding] = field(default_factory=dict)
 
 
 class LocalResolver:
@@ -156,23 +147,13 @@ class LocalResolver:
                     channels: Iterable[rpb.ChannelBinding], *, save: bool = True) -> bool:
         """Serve a newer verified snapshot, or the same one's new bindings. Raises
         SnapshotCorrupt (and keeps what it served) when the content does not verify."""
-        current = self._serving
-        bindings = {b.channel_id: b for b in channels}  # iterated once: it may be a generator
-        if current is not None and served.version <= current.snapshot.version:
-            if served.version < current.snapshot.version or bindings == current.channels:
-                return False
-            serving = Serving(current.snapshot, bindings)
-        else:
-            size = len(snapshot.entities)
-            serving = Serving(await asyncio.to_thread(build, snapshot, served.content_hash,
-                                                      production=True)
-                              if size > OFF_LOOP_ABOVE
-                              else build(snapshot, served.content_hash, production=True),
-                              bindings)
+        serving = await successor(self._serving, served, snapshot, channels)
+        if serving is None:
+            return False
         self._serving = serving
         if save and self._cache_dir:
             copy = local_copy.Copy(snapshot=serving.snapshot.proto,
-                                   channels=list(bindings.values()),
+                                   channels=list(serving.channels.values()),
                                    served_from=serving.snapshot.served_from)
             await asyncio.to_thread(local_copy.save, self._cache_dir, self.workspace_id, copy)
         async with self._moved:
