@@ -107,6 +107,9 @@ class DraftRpcs(RpcBase):
 
     async def GetDraftSnapshot(self, request: cpb.GetDraftSnapshotRequest, context: Ctx,
                                ) -> cpb.GetDraftSnapshotResponse:
-        snap = await history.draft_snapshot(self._uowf, request.workspace_id)
-        return cpb.GetDraftSnapshotResponse(snapshot=cv.snapshot(snap))
+        revision, snap = await history.draft_snapshot_since(
+            self._uowf, request.workspace_id, request.known_draft_revision)
+        if snap is None:
+            return cpb.GetDraftSnapshotResponse(unchanged=True, draft_revision=revision)
+        return cpb.GetDraftSnapshotResponse(snapshot=cv.snapshot(snap), draft_revision=revision)
 

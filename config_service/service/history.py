@@ -66,11 +66,29 @@ async def get_production(uowf: UnitOfWorkFactory, workspace_id: str, full: bool,
         return await _read(uow.repo, ws, ws.production_version, full)
 
 
+async def _draft(repo: Repository, ws: Workspace) -> Snapshot:
+    manifest = await repo.draft_manifest(ws.id)
+    return await snapshot_of(repo, ws.id, manifest, draft_revision=ws.draft_revision)
+
+
 async def draft_snapshot(uowf: UnitOfWorkFactory, workspace_id: str) -> Snapshot:
     async with uowf(read_only=True) as uow:
+        return await _draft(uow.repo, await workspace(uow.repo, workspace_id))
+
+
+async def draft_snapshot_since(uowf: UnitOfWorkFactory, workspace_id: str,
+                               known_revision: int) -> tuple[int, Snapshot | None]:
+    """The Draft's revision, and its content unless the caller already holds it (its
+    ``known_revision`` > 0 is the current one): then only the workspace row is read. Every
+    Draft change bumps the revision (common.bump_revision), so equal revisions mean equal
+    content."""
+    if known_revision < 0:
+        raise invalid("known_draft_revision", "must not be negative", "OUT_OF_RANGE")
+    async with uowf(read_only=True) as uow:
         ws = await workspace(uow.repo, workspace_id)
-        manifest = await uow.repo.draft_manifest(ws.id)
-        return await snapshot_of(uow.repo, ws.id, manifest, draft_revision=ws.draft_revision)
+        if known_revision and known_revision == ws.draft_revision:
+            return ws.draft_revision, None
+        return ws.draft_revision, await _draft(uow.repo, ws)
 
 
 async def diff_draft(uowf: UnitOfWorkFactory, workspace_id: str,

@@ -134,10 +134,10 @@ class GrpcConfigSource(ConfigSource):
             workspace_id=workspace_id, from_version=old, to_version=new))
         return delta_of(workspace_id, found)
 
-    async def draft(self, workspace_id: str) -> pb.Snapshot:
+    async def draft(self, workspace_id: str, known_revision: int = 0) -> pb.Snapshot | None:
         response = await self._call(self._stub.GetDraftSnapshot, cpb.GetDraftSnapshotRequest(
-            workspace_id=workspace_id))
-        return response.snapshot  # type: ignore[no-any-return]
+            workspace_id=workspace_id, known_draft_revision=known_revision))
+        return None if response.unchanged else response.snapshot
 
     async def channels(self, workspace_id: str) -> list[ChannelBinding]:
         out: list[ChannelBinding] = []

@@ -16,6 +16,7 @@ from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from datetime import UTC, datetime
 
+from agentconfig.errors import Unavailable
 from agentconfig.resolution.context import context_dict
 from agentconfig.resolution.resolve import resolve_target
 from agentconfig.resolution.snapshot import ServingSnapshot, build
@@ -48,15 +49,32 @@ class ChatService:
                  sessions: ChatSessions | None = None, history_chars: int = 16_000) -> None:
         self._config, self._responder, self._recorder = config, responder, recorder
         self._versions: OrderedDict[tuple[str, int], ServingSnapshot] = OrderedDict()
+        # the last Draft built per workspace, reused while its revision is the current one
+        self._drafts: OrderedDict[str, ServingSnapshot] = OrderedDict()
         self._cached = cached_versions
         self._tools, self._mcp = tools or NoNetwork(), mcp or NoNetwork()
         self._egress = egress or Egress.parse(LOOPBACK)
         self._sessions = sessions or ChatSessions()
         self._history_chars = history_chars
 
+    async def _draft(self, workspace_id: str) -> ServingSnapshot:
+        """The Draft, transferred and built only when its revision moved since the last
+        turn on this workspace (every Draft change bumps it)."""
+        kept = self._drafts.get(workspace_id)
+        found = await self._config.draft(workspace_id, kept.draft_revision if kept else 0)
+        if found is not None:
+            kept = self._drafts[workspace_id] = build(found)
+        if kept is None:
+            raise Unavailable("config service: answered 'unchanged' for a Draft this "
+                              "runtime does not hold", reason="CONFIG_SERVICE_UNAVAILABLE")
+        self._drafts.move_to_end(workspace_id)
+        if len(self._drafts) > self._cached:
+            self._drafts.popitem(last=False)
+        return kept
+
     async def _snapshot(self, turn: ChatTurn) -> ServingSnapshot:
         if turn.draft:
-            return build(await self._config.draft(turn.workspace_id))
+            return await self._draft(turn.workspace_id)
         key = (turn.workspace_id, turn.version)
         if key not in self._versions:  # versions are immutable: safe to keep
             self._versions[key] = build(await self._config.version(*key))

@@ -48,7 +48,9 @@ class ConfigSource(abc.ABC):
         the loader to a full load; a source that cannot tell refuses every delta."""
         raise FailedPrecondition("this source serves no deltas", reason="NO_DELTAS")
     @abc.abstractmethod
-    async def draft(self, workspace_id: str) -> pb.Snapshot: ...
+    async def draft(self, workspace_id: str, known_revision: int = 0) -> pb.Snapshot | None:
+        """The Draft, or None when it is still at ``known_revision`` (> 0), the revision of
+        the Draft the caller holds. A source that cannot tell always sends the Draft."""
     @abc.abstractmethod
     async def channels(self, workspace_id: str) -> list[ChannelBinding]: ...
     @abc.abstractmethod

@@ -49,11 +49,12 @@ class RunPins(ConfigSource):
     def __init__(self, inner: ConfigSource) -> None:
         self._inner = inner
 
-    async def draft(self, workspace_id: str) -> pb.Snapshot:
+    async def draft(self, workspace_id: str, known_revision: int = 0) -> pb.Snapshot | None:
         pin = _current(workspace_id)
         if pin is not None and pin.draft is not None:
-            return pin.draft
-        return await self._inner.draft(workspace_id)
+            held = known_revision and known_revision == pin.draft.draft_revision
+            return None if held else pin.draft
+        return await self._inner.draft(workspace_id, known_revision)
 
     async def workspace_settings(self, workspace_id: str) -> WorkspaceSettings:
         pin = _current(workspace_id)

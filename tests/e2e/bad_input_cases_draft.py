@@ -132,4 +132,7 @@ CASES: list[Case] = [
     Case("list-token-of-other-kind", lambda w: ("ListDraftEntities",
          cpb.ListDraftEntitiesRequest(workspace_id=w.ws, kind=pb.ENTITY_KIND_TOOL,
                                       page_token=w.draft_token)), IA, "page_token"),
+    Case("snapshot-negative-known-revision", lambda w: ("GetDraftSnapshot",
+         cpb.GetDraftSnapshotRequest(workspace_id=w.ws, known_draft_revision=-1)), IA,
+         "known_draft_revision", "OUT_OF_RANGE"),
 ]

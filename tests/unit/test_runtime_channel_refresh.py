@@ -37,7 +37,7 @@ class _Config(ConfigSource):
     async def version(self, workspace_id: str, number: int) -> pb.Snapshot:
         return await self.production(workspace_id)
 
-    async def draft(self, workspace_id: str) -> pb.Snapshot:
+    async def draft(self, workspace_id: str, known_revision: int = 0) -> pb.Snapshot:
         return await self.production(workspace_id)
 
     async def channels(self, workspace_id: str) -> list[ChannelBinding]:

@@ -38,7 +38,7 @@ class FakeConfig(ConfigSource):
     def __init__(self) -> None:
         self.settings_reads = 0
 
-    async def draft(self, workspace_id: str) -> pb.Snapshot:
+    async def draft(self, workspace_id: str, known_revision: int = 0) -> pb.Snapshot:
         out = snapshot(ENTITIES, version=0)
         out.draft_revision = 4
         return out

@@ -32,7 +32,7 @@ class CountingConfig(FakeConfig):
         super().__init__()
         self.draft_reads = 0
 
-    async def draft(self, workspace_id: str) -> pb.Snapshot:
+    async def draft(self, workspace_id: str, known_revision: int = 0) -> pb.Snapshot:
         self.draft_reads += 1
         out = await super().draft(workspace_id)
         out.draft_revision = 5

@@ -950,15 +950,23 @@ class GetDraftSnapshotRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     WORKSPACE_ID_FIELD_NUMBER: _builtins.int
+    KNOWN_DRAFT_REVISION_FIELD_NUMBER: _builtins.int
     workspace_id: _builtins.str
+    known_draft_revision: _builtins.int
+    """The draft_revision of the last Draft snapshot the caller holds (0: none). A caller that
+    keeps the Draft it built (the runtime's internal chat) sends it on every read, so a
+    Draft that has not changed costs one workspace-row read, not a transfer of the whole
+    workspace. Must not be negative.
+    """
     def __init__(
         self,
         *,
         workspace_id: _builtins.str = ...,
+        known_draft_revision: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["known_draft_revision", b"known_draft_revision", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -969,16 +977,28 @@ class GetDraftSnapshotResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     SNAPSHOT_FIELD_NUMBER: _builtins.int
+    UNCHANGED_FIELD_NUMBER: _builtins.int
+    DRAFT_REVISION_FIELD_NUMBER: _builtins.int
+    unchanged: _builtins.bool
+    """True when known_draft_revision (> 0) is the Draft's current revision: what the caller
+    holds is the Draft, and no entity was read.
+    """
+    draft_revision: _builtins.int
+    """The Draft's current revision (the same as snapshot.draft_revision when one is sent)."""
     @_builtins.property
-    def snapshot(self) -> _entities_pb2.Snapshot: ...
+    def snapshot(self) -> _entities_pb2.Snapshot:
+        """Unset when `unchanged` is true; otherwise the whole Draft."""
+
     def __init__(
         self,
         *,
         snapshot: _entities_pb2.Snapshot | None = ...,
+        unchanged: _builtins.bool = ...,
+        draft_revision: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["snapshot", b"snapshot"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["snapshot", b"snapshot"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["draft_revision", b"draft_revision", "snapshot", b"snapshot", "unchanged", b"unchanged"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
