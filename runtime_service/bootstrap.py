@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -67,7 +65,6 @@ class RuntimeApp:
     engine: AsyncEngine | None = None
     keys: KeyCache | None = None
     conversations: Upkeep | None = None
-    _task: asyncio.Task[None] | None = field(default=None, repr=False)
 
     async def start(self) -> None:
         if self.engine is not None:
@@ -79,15 +76,12 @@ class RuntimeApp:
             self.loader.rollouts.preload()
         if self.keys is not None:
             self.keys.load()
-        self._task = asyncio.create_task(self.loader.run(), name="runtime-loader")
+        self.loader.start()
         if self.conversations is not None:
             self.conversations.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self.loader.stop()
         if self.keys is not None:
             await self.keys.save()
         await self.recorder.close()

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from agentconfig import tracing
 from agentconfig.bus import ProductionMove
 from agentconfig.metrics import MOVES_DELIVERED, OUTBOX_PENDING, RELAY_FAILURES
+from agentconfig.tasks import cancel_and_wait
 from config_service.adapters.notice_deltas import with_delta
 from config_service.adapters.notify import Publisher
 from config_service.adapters.sql.tables import outbox
@@ -80,15 +81,11 @@ class OutboxRelay(Announcer):
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
-        """Cancel until the task has really ended: a cancel that lands just as redis-py
-        finishes a write can be swallowed by its ``wait_for`` (Python 3.11), so one cancel
-        is not enough; the loop also ends at its next turn once stopping."""
+        """The loop also ends at its next turn once stopping (a cancel can be swallowed
+        by redis-py: agentconfig/tasks.py)."""
         self._stopping = True
         self._wake.set()
-        if self._task is not None:
-            while not self._task.done():
-                self._task.cancel()
-                await asyncio.wait({self._task}, timeout=0.5)
+        await cancel_and_wait(self._task)
         await self._publisher.close()
 
     async def _run(self) -> None:

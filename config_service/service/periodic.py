@@ -5,12 +5,12 @@ database down, or a bug) is logged and the next one runs anyway."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
 
 from agentconfig.errors import AgentConfigError
+from agentconfig.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -20,21 +20,22 @@ class Periodic:
                  interval: float) -> None:
         self.name, self._work, self._interval = name, work, interval
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def start(self) -> None:
         """Nothing runs with an interval of 0 (the setting that turns it off)."""
         if self._task is None and self._interval > 0:
+            self._stopping = False
             self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """A cancel its work swallows still ends the loop at its next turn."""
+        self._stopping = True
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(self._interval * random.uniform(0.8, 1.2))
             try:
                 await self._work()

@@ -15,6 +15,7 @@ from sqlalchemy import case, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from agentconfig.tasks import cancel_and_wait
 from runtime_service.adapters.tables import conversations, executions, metadata
 from runtime_service.service.ports import MAX_TURN_TEXT, Recorder, Turn
 
@@ -132,10 +133,7 @@ class SqlRecorder(Recorder):
                 await upsert_conversation(conn, t)
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
         with contextlib.suppress(Exception):
             await self.flush()
 

@@ -5,13 +5,13 @@ the retention sweep that ages them out, and the shared records written before a 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from agentconfig.errors import NotFound
+from agentconfig.tasks import cancel_and_wait
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from runtime_service.domain import page_token
 from runtime_service.service.conversations import Conversations
@@ -89,8 +89,5 @@ class Upkeep:
                                              name="conversation-retention")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
         await self.conversations.close()

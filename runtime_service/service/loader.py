@@ -21,6 +21,7 @@ from agentconfig import tracing
 from agentconfig.bus import ProductionMove
 from agentconfig.errors import AgentConfigError, FailedPrecondition, NotFound, Unavailable
 from agentconfig.metrics import DEGRADED
+from agentconfig.tasks import cancel_all, cancel_and_wait
 from runtime_service.service.pinned import PinnedLoads
 from runtime_service.service.reconcile import Reconciler
 from runtime_service.service.store import WorkspaceState
@@ -91,15 +92,18 @@ class Loader(Reconciler, PinnedLoads):
         # channel notices may have been missed too while there was no subscription
         self._spawn(self.reconcile(channels=True))
 
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="runtime-loader")
+
     async def run(self) -> None:
-        """The background work of a replica, until cancelled."""
+        """The background work of a replica, until stopped."""
         # late-bound, so the handlers can be swapped while running (tests drop notices)
-        listener = asyncio.create_task(self.notifications.run(
+        self._listener = asyncio.create_task(self.notifications.run(
             lambda move: self.on_move(move), lambda ws: self.on_channels(ws),
-            lambda: self.on_reconnect()))
+            lambda: self.on_reconnect()), name="runtime-notifications")
         try:
             last_report = 0.0
-            while True:  # jittered so that replicas do not hit the config service together
+            while not self._stopping:  # jittered: replicas do not hit the config service together
                 await asyncio.sleep(self.reconcile_seconds * random.uniform(0.75, 1.0))
                 await self.reconcile()
                 if self.rollouts is not None:
@@ -117,9 +121,17 @@ class Loader(Reconciler, PinnedLoads):
                     for state in list(self.store.workspaces.values()):
                         await self._report(state)
         finally:
-            listener.cancel()
+            self._listener.cancel()
             for task in list(self._tasks):
                 task.cancel()
+
+    async def stop(self) -> None:
+        """The loop ``run`` started, and the listener and reloads it started, all ended
+        (agentconfig/tasks.py: a cancel may be swallowed by redis-py, and the loop then ends
+        at its next turn)."""
+        self._stopping = True
+        await cancel_and_wait(self._task)
+        await cancel_all([t for t in (self._listener, *self._tasks) if t is not None])
 
     def preload_from_disk(self) -> None:
         """At start: serve what the disk has, before anything else is reachable. An ordinary

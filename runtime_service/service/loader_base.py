@@ -53,6 +53,9 @@ class LoaderBase:
         self._missing: dict[str, tuple[float, AgentConfigError]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._task: asyncio.Task[None] | None = None  # run(), once started
+        self._listener: asyncio.Task[None] | None = None
+        self._stopping = False
         self._pinned: dict[tuple[str, int], asyncio.Future[ServingSnapshot | None]] = {}
         self._pin_failed: dict[tuple[str, int], float] = {}  # when a pinned fetch failed
         self.config_reachable = True
