@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from agentconfig.rollout_guards import OutcomeCounts, first_tripped, parse_guard
+from agentconfig.rollout_guards import OutcomeCounts, Verdict, first_tripped, parse_guard
 from agentconfig.rollouts import due_step
 from config_service.domain.rollouts import Phase, Rollout
 from config_service.service.common import now
@@ -50,6 +50,15 @@ async def tick(uowf: UnitOfWorkFactory, announcer: Announcer,
 
 async def _decide(uowf: UnitOfWorkFactory, workspace_id: str, rollout_id: str,
                   at: datetime) -> Decision | None:
+    """Most passes change nothing (no step due, no guard tripped): they read without the
+    workspace lock, so an active rollout does not take its workspace's lock every tick
+    against publishes and edits. Only when something is due is the lock taken, and the
+    decision taken again on a fresh read under it."""
+    async with uowf(read_only=True) as uow:
+        seen = await uow.repo.get_rollout(workspace_id, rollout_id)
+        if seen is None or not seen.active or not (
+                _step_due(seen, at) or await _tripped(uow.repo, seen) is not None):
+            return None
     async with uowf() as uow:
         if await uow.repo.lock_workspace(workspace_id) is None:
             return None
@@ -62,13 +71,17 @@ async def _decide(uowf: UnitOfWorkFactory, workspace_id: str, rollout_id: str,
         return decision
 
 
-async def _guard(repo: Repository, current: Rollout) -> Decision | None:
+async def _tripped(repo: Repository, current: Rollout) -> Verdict | None:
     guards = tuple(parse_guard(text) for text in current.guards)
     if not guards:
         return None
     totals = await repo.outcome_totals(current.workspace_id, current.rollout_id)
-    verdict = first_tripped(guards, totals.get(current.candidate_version, OutcomeCounts()),
-                            totals.get(current.baseline_version, OutcomeCounts()))
+    return first_tripped(guards, totals.get(current.candidate_version, OutcomeCounts()),
+                         totals.get(current.baseline_version, OutcomeCounts()))
+
+
+async def _guard(repo: Repository, current: Rollout) -> Decision | None:
+    verdict = await _tripped(repo, current)
     if verdict is None:
         return None
     figures: dict[str, object] = {
@@ -82,10 +95,17 @@ async def _guard(repo: Repository, current: Rollout) -> Decision | None:
     return Decision(current.workspace_id, current.rollout_id, "abort", reason)
 
 
+def _due(current: Rollout, at: datetime) -> int:
+    return due_step(current.steps, current.step_index, current.step_started_at.timestamp(),
+                    current.every_seconds, at.timestamp())
+
+
+def _step_due(current: Rollout, at: datetime) -> bool:
+    return _due(current, at) != current.step_index
+
+
 async def _step(repo: Repository, current: Rollout, at: datetime) -> Decision | None:
-    target = due_step(current.steps, current.step_index,
-                      current.step_started_at.timestamp(), current.every_seconds,
-                      at.timestamp())
+    target = _due(current, at)
     if target == current.step_index:
         return None
     moved = current.at_step(target, await next_sequence(repo, current.workspace_id), at)

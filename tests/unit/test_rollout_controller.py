@@ -84,3 +84,33 @@ async def test_racing_controllers_decide_once(uowf: SqlUnitOfWorkFactory, ws_id:
     assert sum(len(r) for r in results) == 1
     current, _ = await rollout_reads.get(uowf, ws_id)
     assert (current.step_index, current.sequence) == (1, started.sequence + 1)
+
+
+class _CountingWrites:
+    """The unit-of-work factory, counting the units that may write (and so lock)."""
+
+    def __init__(self, inner: SqlUnitOfWorkFactory) -> None:
+        self.inner, self.writable = inner, 0
+
+    def __call__(self, *, read_only: bool = False) -> object:
+        self.writable += not read_only
+        return self.inner(read_only=read_only)
+
+
+async def test_a_pass_with_nothing_due_takes_no_lock(uowf: SqlUnitOfWorkFactory,
+                                                     ws_id: str) -> None:
+    """An active rollout must not take its workspace's lock every tick against publishes
+    and edits: only a due step or a tripped guard does."""
+    await staged(uowf, ws_id)
+    started = await rollouts.start(uowf, RecordingAnnouncer(),
+                                   req(ws_id, every_seconds=60, guards=(GUARD,)))
+    await _report(uowf, ws_id, started.rollout_id, candidate=4, production=2)  # in bounds
+    counting = _CountingWrites(uowf)
+    t0 = started.step_started_at
+    for seconds in (1, 30, 59):
+        assert await rollout_controller.tick(counting, RecordingAnnouncer(),  # type: ignore[arg-type]
+                                             t0 + timedelta(seconds=seconds)) == []
+    assert counting.writable == 0
+    stepped = await rollout_controller.tick(counting, RecordingAnnouncer(),  # type: ignore[arg-type]
+                                            t0 + timedelta(seconds=60))
+    assert [d.action for d in stepped] == ["step"] and counting.writable == 1
