@@ -10,6 +10,7 @@ import grpc
 from google.protobuf.message import Message
 
 from agentconfig import tracing
+from agentconfig.client.options import ClientOptions, channel_options
 from agentconfig.v1 import config_service_pb2 as cpb
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from agentconfig.v1 import entities_pb2 as pb
@@ -22,7 +23,6 @@ from agentctl.settings import Settings
 Req = TypeVar("Req", bound=Message)
 Resp = TypeVar("Resp", bound=Message)
 TIMEOUT_SECONDS = 30.0
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 
 class Connection:
@@ -157,11 +157,13 @@ class Connection:
 
 
 def _open(address: str, settings: Settings) -> grpc.Channel:
-    """Plaintext, or TLS (mTLS with a client certificate) as the settings say."""
-    options: list[tuple[str, str | int]] = [
-        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES), *tls.options(settings)]
+    """Plaintext, or TLS (mTLS with a client certificate) as the settings say, with the
+    SDK's channel options: keepalive, reads retried on UNAVAILABLE (writes never), reconnect
+    backoff up to 1 s, 64 MiB messages. The key travels per call (``metadata``)."""
     credentials = tls.credentials(settings)
+    options = channel_options(ClientOptions(
+        read_timeout_seconds=TIMEOUT_SECONDS,  # the SDK's 5 s would cut a long read short
+        server_name=settings.tls_server_name if credentials is not None else ""))
     if credentials is None:
         return tracing.intercept_sync_channel(grpc.insecure_channel(address, options=options))
     return tracing.intercept_sync_channel(

@@ -17,7 +17,6 @@ from agentctl.settings import Settings
 SOURCES = {"tls_ca": "--tls-ca / AGENTCTL_TLS_CA / tls_ca",
            "tls_cert": "--tls-cert / AGENTCTL_TLS_CERT / tls_cert",
            "tls_key": "--tls-key / AGENTCTL_TLS_KEY / tls_key"}
-SERVER_NAME_OPTION = "grpc.ssl_target_name_override"
 
 
 def enabled(settings: Settings) -> bool:
@@ -54,8 +53,3 @@ def credentials(settings: Settings) -> grpc.ChannelCredentials | None:
                                  for p in (settings.tls_ca, settings.tls_cert,
                                            settings.tls_key)))
 
-
-def options(settings: Settings) -> list[tuple[str, str]]:
-    if enabled(settings) and settings.tls_server_name:
-        return [(SERVER_NAME_OPTION, settings.tls_server_name)]
-    return []

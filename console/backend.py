@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import grpc
 from google.protobuf.message import Message
 
+from agentconfig.client.options import ClientOptions, channel_options
 from agentconfig.v1 import config_service_pb2_grpc as cgrpc
 from agentconfig.v1 import runtime_service_pb2_grpc as rgrpc
 from console.errors import from_rpc
@@ -17,9 +18,9 @@ from console.settings import ConsoleSettings
 
 Resp = TypeVar("Resp", bound=Message)
 TIMEOUT_SECONDS = 15.0
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
-OPTIONS = [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-           ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)]
+# the SDK's channel options: keepalive, reads retried on UNAVAILABLE (writes never), reconnect
+# backoff up to 1 s, 64 MiB messages; reads keep the console's own deadline, not the SDK's 5 s
+OPTIONS = channel_options(ClientOptions(read_timeout_seconds=TIMEOUT_SECONDS))
 
 
 def _read(path: str) -> bytes | None:

@@ -21,7 +21,7 @@ CONFIG_READS = ("GetWorkspace", "ListWorkspaces", "GetDraft", "ListDraftEntities
                 "DiffVersions", "ListVersions", "GetVersion", "GetProduction",
                 "GetVersionChanges", "ListDraftBackups", "GetRolloutStatus", "GetRollout",
                 "ListRollouts", "ListSchedules", "ListApiKeys", "IntrospectApiKey",
-                "ListAuditEvents", "GetChannel", "ListChannels", "GetTestCase",
+                "GetCaller", "ListAuditEvents", "GetChannel", "ListChannels", "GetTestCase",
                 "ListTestCases", "GetTestRun", "ListTestRuns", "DiffTestRuns")
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
