@@ -33,6 +33,8 @@ from console.views import (
     overview,
     publish,
     rollout,
+    rollouts,
+    schedules,
     suite,
 )
 from console.web import SignInRequired, is_htmx, render
@@ -69,7 +71,8 @@ def create_app(settings: ConsoleSettings, backend: Backend | None = None) -> Sta
     routes = [Mount("/static", StaticFiles(directory=STATIC)),
               *auth.routes, *overview.routes, *form_views.routes, *form_switch.routes,
               *draft.routes, *publish.routes, *rollout.routes, *history.routes, *chat.routes,
-              *chat_stream.routes, *live.routes, *suite.routes]
+              *chat_stream.routes, *live.routes, *suite.routes, *rollouts.routes,
+              *schedules.routes]
     app = Starlette(routes=routes, lifespan=lifespan,
                     middleware=[Middleware(HealthCheck),  # /healthz, before any session
                                 Middleware(SessionGuard, store=store,

@@ -111,5 +111,11 @@ def blast_radius(rows: list[EntryRow]) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
+_PHASES = {1: "active", 2: "promoted", 3: "aborted"}
+_SCHEDULE_STATES = {1: "pending", 2: "done", 3: "cancelled", 4: "missed", 5: "failed"}
+
 FILTERS = {"when": when, "kind_label": kind_label, "origin": origin,
-           "role_label": lambda r: _ROLES.get(r, str(r))}
+           "role_label": lambda r: _ROLES.get(r, str(r)),
+           "percent": lambda bp: f"{bp / 100:g}%",
+           "phase_label": lambda p: _PHASES.get(p, str(p)),
+           "schedule_state": lambda s: _SCHEDULE_STATES.get(s, str(s))}

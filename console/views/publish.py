@@ -1,7 +1,9 @@
 """Diff review and publish. The review names the Draft revision it shows; the confirmation
 shows that revision's diff again and publishes exactly it (PublishDraft refuses a stale
 revision with ABORTED). A Draft that moved on is shown as a conflict with its new diff,
-never published blindly. After a publish the rollout page follows every replica live."""
+never published blindly. After a publish the rollout page follows every replica live. The
+same confirmation can instead release to a share of new conversations first, or publish at
+a later time (views/publish_later.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +15,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from agentconfig.v1 import config_service_pb2 as cpb
-from console import present
+from console import present, staging
 from console.errors import Conflict, ConsoleError
-from console.views import suite
+from console.views import publish_later, suite
 from console.web import PUBLISHER, call, form, render, session
 
 
@@ -46,7 +48,7 @@ async def confirm_page(request: Request) -> Response:
     if diff.draft_revision != reviewed:
         return render(request, "conflict.html", 409, reviewed=reviewed, **_context(diff))
     return render(request, "confirm.html", request_id=uuid.uuid4().hex, error=None,
-                  **_context(diff))
+                  fields={}, sent={}, **_context(diff))
 
 
 async def publish(request: Request) -> Response:
@@ -55,6 +57,10 @@ async def publish(request: Request) -> Response:
     reviewed = int(data.get("reviewed_revision", "0") or 0)
     message = data.get("message", "").strip()
     try:
+        if data.get("mode") == "staged":
+            return await publish_later.staged(request, data)
+        if data.get("mode") == "at":
+            return await publish_later.scheduled(request, data)
         done = await call(request, "PublishDraft", cpb.PublishDraftRequest(
             workspace_id=ws, reviewed_revision=reviewed, message=message,
             request_id=data.get("request_id", "")), PUBLISHER)
@@ -65,7 +71,8 @@ async def publish(request: Request) -> Response:
         if exc.status >= 500 or exc.status in (401, 403):
             raise
         return render(request, "confirm.html", exc.status, request_id=data.get("request_id"),
-                      error=exc, message=message, **_context(await _diff(request)))
+                      error=exc, message=message, sent=data,
+                      fields=staging.by_field(exc.problems), **_context(await _diff(request)))
     return RedirectResponse(f"/rollout/{done.version.number}", status_code=303)
 
 
