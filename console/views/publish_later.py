@@ -1,7 +1,8 @@
 """The publish confirmation's two other ways to release the reviewed revision: staged (the
 version is written without moving Production, then a rollout starts on it) or scheduled
 (SchedulePublish freezes the reviewed content now and publishes it at the given UTC
-time). Failures are ConsoleErrors; the publish view shows them on the confirmation."""
+time, or stages it then and starts the rollout the form describes). Failures are
+ConsoleErrors; the publish view shows them on the confirmation."""
 
 from __future__ import annotations
 
@@ -48,7 +49,14 @@ async def scheduled(request: Request, data: dict[str, str]) -> Response:
     ws = session(request, PUBLISHER).workspace
     stamp = Timestamp()
     stamp.FromDatetime(staging.run_at(data.get("run_at", "")))
-    await call(request, "SchedulePublish", spb.SchedulePublishRequest(
+    made = spb.SchedulePublishRequest(
         workspace_id=ws, reviewed_revision=int(data.get("reviewed_revision", "0") or 0),
-        run_time=stamp, message=data.get("message", "").strip()), PUBLISHER)
+        run_time=stamp, message=data.get("message", "").strip())
+    if data.get("at_staged"):  # the steps above: the server checks them now (BAD_STEPS)
+        found = staging.plan(data.get("steps", ""), data.get("every", ""),
+                             data.get("channels", ""))
+        made.rollout.CopyFrom(spb.ScheduledRollout(
+            steps_bp=list(found.steps_bp), every_seconds=found.every_seconds,
+            channel_ids=list(found.channels)))
+    await call(request, "SchedulePublish", made, PUBLISHER)
     return RedirectResponse("/schedules", status_code=303)

@@ -111,10 +111,20 @@ def test_abort_leaves_production_and_bad_input_is_shown_at_its_field(
     expect(page.locator("#rollout-state")).to_have_text("aborted")
     expect(page.locator("#current-rollout")).to_contain_text("aborted from the console")
     assert _production(page) == "v1"
+    _schedule(page, revision, datetime.now(UTC) + timedelta(seconds=3), steps="20")
+    page.wait_for_url(re.compile(r"/schedules$"))
+    _wait_done(page)  # staged at its time, and a rollout started on it
+    expect(page.locator("#schedule-list tbody tr").first).to_contain_text("rollout")
+    page.goto("/rollouts")
+    expect(page.locator("#current-rollout")).to_contain_text("v3 vs Production v1")
+    expect(page.locator("#rollout-share")).to_have_text("20%")
 
 
-def _schedule(page: Page, revision: int, at: datetime) -> None:
+def _schedule(page: Page, revision: int, at: datetime, steps: str = "") -> None:
     _confirm_page(page, revision)
+    if steps:
+        page.get_by_label("Steps").fill(steps)
+        page.locator("#at-staged").check()
     page.locator("#mode-at").check()
     page.get_by_label("Publish at (UTC)").fill(at.strftime("%Y-%m-%dT%H:%M:%S"))
     page.locator("#confirm-publish").click()
@@ -135,16 +145,21 @@ def test_scheduled_publish_runs_and_another_is_cancelled(sign_in: SignIn, topo: 
         "cancelled")
     _schedule(page, revision, datetime.now(UTC) + timedelta(seconds=4))
     page.wait_for_url(re.compile(r"/schedules$"))
-    soon = page.locator("#schedule-list tbody tr").first
-    expect(soon.locator(".state")).to_have_text("pending")
+    _wait_done(page)
+    expect(page.locator("#schedule-list tbody tr").first).to_contain_text("v2")
+    assert _production(page) == "v2"
+
+
+def _wait_done(page: Page) -> None:
+    """The Schedules page, reloaded until its newest schedule has run."""
+    soon = page.locator("#schedule-list tbody tr").first.locator(".state")
+    expect(soon).to_have_text("pending")
     for _ in range(40):
         page.wait_for_timeout(500)
         page.reload()
-        if soon.locator(".state").inner_text() == "done":
+        if soon.inner_text() == "done":
             break
-    expect(soon.locator(".state")).to_have_text("done")
-    expect(soon).to_contain_text("v2")
-    assert _production(page) == "v2"
+    expect(soon).to_have_text("done")
 
 
 def test_viewer_is_offered_none_and_posts_need_the_csrf_token(
