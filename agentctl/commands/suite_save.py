@@ -34,9 +34,22 @@ def _mock(invocation: rpb.ToolInvocation) -> rpb.ToolMock | None:
     return rpb.ToolMock(tool=invocation.call.tool, result=invocation.result)
 
 
+def _context(turn: rpb.ConversationTurn, number: int) -> rpb.ConversationContext:
+    """The context the chat ran the turn with, less what the case runner fills itself (the
+    message, when it is the user's; the turn number, when it is this turn's)."""
+    context = rpb.ConversationContext()
+    context.CopyFrom(turn.context)
+    if context.message == turn.user_message:
+        context.ClearField("message")
+    if context.turn == number:
+        context.ClearField("turn")
+    return context
+
+
 def _turn(case: tpb.TestCase, turn: rpb.ConversationTurn, squad: bool) -> None:
     calls = _calls(turn)
-    added = case.turns.add(user_message=turn.user_message)
+    added = case.turns.add(user_message=turn.user_message,
+                           context=_context(turn, len(case.turns) + 1))
     if calls:
         added.script.moves.add(tool_calls=[c.call for c in calls])
     if turn.reply:

@@ -54,7 +54,7 @@ def turn(index: int, t: Turn) -> rpb.ConversationTurn:
         index=index, user_message=t.user_message, reply=t.reply, agent_id=t.agent_id,
         handoff_rule_index=t.handoff_rule_index,
         matched_conditional_prompt_ids=t.matched_conditional_prompt_ids,
-        tool_calls=t.tool_calls, create_time=timestamp(t.at),
+        tool_calls=t.tool_calls, create_time=timestamp(t.at), context=t.context,
         served_from=rpb.ServedFrom(workspace_id=t.workspace_id, version=t.version,
                                    content_hash=t.content_hash,
                                    draft_revision=t.draft_revision,
@@ -69,4 +69,11 @@ def turn_from_row(row: Any) -> Turn:
                 tuple(row.matched_prompt_ids or ()),
                 tuple(json_format.ParseDict(c, rpb.ToolInvocation(), ignore_unknown_fields=True)
                       for c in row.tool_calls or ()),
-                reason=row.reason)
+                reason=row.reason, context=_context(row.context))
+
+
+def _context(found: dict[str, Any] | None) -> rpb.ConversationContext | None:
+    """NULL (a turn recorded before contexts were kept, or a channel turn): none."""
+    if found is None:
+        return None
+    return json_format.ParseDict(found, rpb.ConversationContext(), ignore_unknown_fields=True)

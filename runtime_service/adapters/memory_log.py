@@ -58,6 +58,8 @@ class MemoryConversationLog(Recorder, ConversationLog):
         if clean(turn.user_message) != turn.user_message or clean(turn.reply) != turn.reply:
             turn = replace(turn, user_message=clean(turn.user_message),
                            reply=clean(turn.reply))
+        if turn.context is not None and clean(turn.context.message) != turn.context.message:
+            turn = replace(turn, context=_bounded(turn.context))
         found.kept.append(turn)
         if len(found.kept) > self._max_turns:
             found.kept.popleft()
@@ -81,6 +83,13 @@ class MemoryConversationLog(Recorder, ConversationLog):
         for key in old:
             del self._items[key]
         return len(old)
+
+
+def _bounded(context: rpb.ConversationContext) -> rpb.ConversationContext:
+    out = rpb.ConversationContext()
+    out.CopyFrom(context)
+    out.message = clean(context.message)
+    return out
 
 
 def _matches(c: _Conversation, q: ConversationQuery) -> bool:

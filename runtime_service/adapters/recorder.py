@@ -36,7 +36,17 @@ def execution_row(t: Turn) -> dict[str, object]:
             "matched_prompt_ids": list(t.matched_conditional_prompt_ids),
             "tool_calls": [json_format.MessageToDict(c, preserving_proto_field_name=True)
                            for c in t.tool_calls],
-            "reason": t.reason}
+            "reason": t.reason, "context": _context(t)}
+
+
+def _context(t: Turn) -> dict[str, object] | None:
+    """The turn's context as JSON (None: none kept), its message bounded like the turn's."""
+    if t.context is None:
+        return None
+    found = json_format.MessageToDict(t.context, preserving_proto_field_name=True)
+    if "message" in found:
+        found["message"] = clean(t.context.message)
+    return found
 
 
 async def upsert_conversation(conn: AsyncConnection, t: Turn) -> None:

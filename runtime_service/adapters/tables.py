@@ -58,6 +58,7 @@ executions = Table(
     Column("matched_prompt_ids", JSON, nullable=False, server_default="[]"),
     Column("tool_calls", JSON, nullable=False, server_default="[]"),  # ToolInvocation JSON
     Column("reason", Integer, nullable=False, server_default="0"),  # rpb.ServeReason
+    Column("context", JSON, nullable=True),  # ConversationContext JSON; NULL: none kept
     Index("runtime_executions_conversation", "workspace_id", "conversation_id", "id"),
     Index("runtime_executions_agent", "workspace_id", "agent_id", "conversation_id"),
 )

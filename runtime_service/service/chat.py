@@ -138,7 +138,7 @@ class ChatService:
                 handoff_rule_index=squad.handoff_rule_index if squad else -1,
                 matched_conditional_prompt_ids=tuple(agent.matched_conditional_prompt_ids),
                 tool_calls=calls, target_kind=turn.target_kind, target_id=turn.target_id,
-                current_agent_id=agent.agent_id))
+                current_agent_id=agent.agent_id, context=context))
             yield rpb.StreamChatResponse(done=rpb.ChatResponse(
                 reply=done.reply, conversation_id=conversation_id,
                 trace=chat_trace(snapshot, agent, squad, calls, offered.mcp_tools, previous),

@@ -198,6 +198,9 @@ class Turn:
     target_id: str = ""
     current_agent_id: str = ""  # a squad's speaker after this turn
     reason: int = 0  # rpb.ServeReason; UNSPECIFIED reads as CHAT for chat turns
+    # The context a chat turn ran with (what a test case saved from it replays); None for
+    # channel turns and turns recorded before it was kept.
+    context: rpb.ConversationContext | None = None
 
 
 class Recorder(abc.ABC):

@@ -2,7 +2,8 @@
 conversation (and the example suite from YAML) passes on the Draft; an edit that changes a
 hand-off makes the behavioural diff name exactly the affected cases; with the gate on,
 publish is refused (TESTS_NOT_RUN, then TESTS_FAILING) until the suite passes on that
-revision."""
+revision. A case saved from a chat whose context switched on conditional prompts replays
+that context, and passes."""
 
 from __future__ import annotations
 
@@ -115,3 +116,23 @@ async def test_suite_diff_and_gate(rcli: Cli, runtime: RuntimeHandle, ws_id: str
     assert lines_with(published.out, "Tests:", "4 passed, 0 failed")
     runs = await rcli.data("test", "runs")
     assert len(runs) == 6 and runs[0]["passed_count"] == 4
+
+
+async def test_a_case_saved_from_a_chat_replays_its_context(rcli: Cli, runtime: RuntimeHandle,
+                                                            ws_id: str) -> None:
+    """The chat's tags, channel type and locale switch on the support agent's conditional
+    prompts; the saved case expects them, so it passes only if it runs with that context."""
+    await rcli.ok("workspace", "create", ws_id)
+    await rcli.ok("apply", "-f", str(EXAMPLES))
+    conversation = f"conv-{uuid.uuid4().hex[:8]}"
+    context = rpb.ConversationContext(tags=["vip"], channel_type="whatsapp", locale="pt-BR")
+    answer = await runtime.stub.Chat(rpb.ChatRequest(
+        workspace_id=ws_id, target_kind=pb.ENTITY_KIND_AGENT, target_id="support",
+        source=rpb.CHAT_SOURCE_DRAFT, message="My order is late.",
+        conversation_id=conversation, context=context))
+    assert sorted(answer.trace.matched_conditional_prompt_ids) == ["portuguese", "vip"]
+    preview = await rcli.ok("test", "save", "--from-conversation", conversation, "--dry-run")
+    assert "whatsapp" in preview.out and "pt-BR" in preview.out, preview
+    await rcli.ok("test", "save", "--from-conversation", conversation, "--id", "chat-vip")
+    passed = await rcli.ok("test", "run")
+    assert "1 passed, 0 failed" in passed.out, passed

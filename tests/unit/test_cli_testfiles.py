@@ -92,3 +92,21 @@ def test_a_chat_conversation_becomes_a_scripted_case() -> None:
                                                                      "shipped")]
     with pytest.raises(Usage):
         from_conversation(rpb.Conversation(source=rpb.CONVERSATION_SOURCE_CHANNEL), "x", "")
+
+
+def test_a_saved_case_replays_each_turns_context() -> None:
+    tagged = rpb.ConversationContext(channel_type="whatsapp", locale="pt-BR", tags=["vip"],
+                                     message="Hi", turn=0)
+    tagged.variables.update({"plan": "gold"})
+    first, second = _turn("Hi", "Hello!", "support", -1), _turn("More", "Sure.", "support", -1)
+    first.context.CopyFrom(tagged)
+    second.context.CopyFrom(rpb.ConversationContext(tags=["late"], message="other", turn=2))
+    conversation = rpb.Conversation(source=rpb.CONVERSATION_SOURCE_CHAT,
+                                    target_kind=pb.ENTITY_KIND_AGENT, target_id="support",
+                                    turns=[first, second, _turn("Old", "", "support", -1)])
+    one, two, old = (t.context for t in from_conversation(conversation, "c", "").turns)
+    assert (one.channel_type, one.locale, list(one.tags)) == ("whatsapp", "pt-BR", ["vip"])
+    assert one.variables["plan"] == "gold"
+    assert (one.message, one.turn) == ("", 0)  # the runner fills the user's message and 1
+    assert (list(two.tags), two.message, two.turn) == (["late"], "other", 0)
+    assert old == rpb.ConversationContext()  # recorded before contexts were kept

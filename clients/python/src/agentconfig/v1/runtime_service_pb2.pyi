@@ -1090,6 +1090,7 @@ class ConversationTurn(_message.Message):
     TOOL_CALLS_FIELD_NUMBER: _builtins.int
     SERVED_FROM_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
+    CONTEXT_FIELD_NUMBER: _builtins.int
     index: _builtins.int
     user_message: _builtins.str
     reply: _builtins.str
@@ -1105,6 +1106,14 @@ class ConversationTurn(_message.Message):
     def served_from(self) -> Global___ServedFrom: ...
     @_builtins.property
     def create_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def context(self) -> Global___ConversationContext:
+        """The context the turn ran with (tags, locale, variables, channel type...), as the
+        internal chat used it (its message defaulted to the user's, its turn number to the
+        turn's). A test case saved from the conversation replays it. Unset for turns recorded
+        before it was kept, and for channel turns.
+        """
+
     def __init__(
         self,
         *,
@@ -1117,10 +1126,11 @@ class ConversationTurn(_message.Message):
         tool_calls: _abc.Iterable[Global___ToolInvocation] | None = ...,
         served_from: Global___ServedFrom | None = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
+        context: Global___ConversationContext | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "served_from", b"served_from"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["context", b"context", "create_time", b"create_time", "served_from", b"served_from"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "create_time", b"create_time", "handoff_rule_index", b"handoff_rule_index", "index", b"index", "matched_conditional_prompt_ids", b"matched_conditional_prompt_ids", "reply", b"reply", "served_from", b"served_from", "tool_calls", b"tool_calls", "user_message", b"user_message"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "context", b"context", "create_time", b"create_time", "handoff_rule_index", b"handoff_rule_index", "index", b"index", "matched_conditional_prompt_ids", b"matched_conditional_prompt_ids", "reply", b"reply", "served_from", b"served_from", "tool_calls", b"tool_calls", "user_message", b"user_message"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
