@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
+import pytest
 import pytest_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.harness.servers import RedisServer
+from runtime_service.adapters.database import make_engine
+from tests.harness.servers import PostgresServer, RedisServer
 from tests.harness.services import ConfigHandle, start_config_service
 
 
@@ -17,3 +22,20 @@ async def two_instances(postgres_url: str, redis_server: RedisServer, pg_engine:
     yield a, b
     await a.stop()
     await b.stop()
+
+
+@pytest_asyncio.fixture(loop_scope="session",
+                        params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """A runtime database of its own, on SQLite and on Postgres, nothing migrated yet (the
+    conversation-log tests; a module may define its own ``engine``)."""
+    if request.param == "postgres":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        url = server.create_database(f"runtime_{uuid.uuid4().hex[:8]}")
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path}/runtime.db"
+    made = make_engine(url)
+    try:
+        yield made
+    finally:
+        await made.dispose()

@@ -5,14 +5,9 @@ filtered and paged; the retention sweep deletes old conversations with their tur
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
-import pytest_asyncio
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -24,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from runtime_service.adapters.conversation_log import SqlConversationLog
-from runtime_service.adapters.database import MIGRATIONS, make_engine, migrate
+from runtime_service.adapters.database import MIGRATIONS, migrate
 from runtime_service.adapters.recorder import SqlRecorder
 from runtime_service.adapters.tables import metadata
 from runtime_service.service.conversation_reads import (
@@ -33,25 +28,8 @@ from runtime_service.service.conversation_reads import (
     list_conversations,
 )
 from runtime_service.service.ports import Turn
-from tests.harness.servers import PostgresServer
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-@pytest_asyncio.fixture(loop_scope="session",
-                        params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    """A database of its own, nothing migrated yet."""
-    if request.param == "postgres":
-        server: PostgresServer = request.getfixturevalue("postgres")
-        url = server.create_database(f"runtime_{uuid.uuid4().hex[:8]}")
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path}/runtime.db"
-    made = make_engine(url)
-    try:
-        yield made
-    finally:
-        await made.dispose()
 
 
 def _upgrade_to(conn: Connection, target: str) -> None:

@@ -5,13 +5,8 @@ Turns recorded before r0003 read back with no context."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
-import pytest_asyncio
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
@@ -20,32 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agentconfig.v1 import runtime_service_pb2 as rpb
 from runtime_service.adapters.conversation_log import SqlConversationLog
-from runtime_service.adapters.database import MIGRATIONS, make_engine, migrate
+from runtime_service.adapters.database import MIGRATIONS, migrate
 from runtime_service.adapters.memory_log import MemoryConversationLog
 from runtime_service.adapters.recorder import SqlRecorder
 from runtime_service.service.chat import ChatService, ChatTurn
 from runtime_service.service.conversation_reads import get_conversation
 from runtime_service.service.ports import ConversationLog, Recorder
 from runtime_service.simulator.adapters.responders import DeterministicResponder
-from tests.harness.servers import PostgresServer
 from tests.unit.simulator_fakes import FakeMcp
 from tests.unit.test_simulator_chat import FakeConfig
-
-
-@pytest_asyncio.fixture(loop_scope="session",
-                        params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    """A database of its own, nothing migrated yet."""
-    if request.param == "postgres":
-        server: PostgresServer = request.getfixturevalue("postgres")
-        url = server.create_database(f"runtime_{uuid.uuid4().hex[:8]}")
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path}/runtime.db"
-    made = make_engine(url)
-    try:
-        yield made
-    finally:
-        await made.dispose()
 
 
 def _context() -> rpb.ConversationContext:

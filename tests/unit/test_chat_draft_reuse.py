@@ -6,18 +6,17 @@ from __future__ import annotations
 
 from agentconfig.v1 import entities_pb2 as pb
 from agentconfig.v1 import runtime_service_pb2 as rpb
-from runtime_service.domain.access import KeyInfo
 from runtime_service.service.chat import ChatService, ChatTurn
-from runtime_service.service.ports import ChannelBinding, ConfigSource
+from runtime_service.service.ports import ConfigSource
 from runtime_service.service.run_pins import RunPins, pinned
 from runtime_service.simulator.adapters.responders import DeterministicResponder
 from tests.harness import builders as b
 from tests.unit.simulator_fakes import FakeMcp
 from tests.unit.test_runtime_resolve import snapshot
-from tests.unit.test_simulator_chat import ListRecorder
+from tests.unit.test_simulator_chat import DraftOnly, ListRecorder
 
 
-class EditableDraft(ConfigSource):
+class EditableDraft(DraftOnly):
     """A Draft at a revision that every edit bumps; counts the whole Drafts it sends."""
 
     def __init__(self) -> None:
@@ -36,18 +35,6 @@ class EditableDraft(ConfigSource):
         out = snapshot(self.entities, version=0)
         out.draft_revision = self.revision
         return out
-
-    async def production(self, workspace_id: str) -> pb.Snapshot:
-        raise AssertionError("the chat never reads production")
-
-    async def version(self, workspace_id: str, number: int) -> pb.Snapshot:
-        raise AssertionError("not in these tests")
-
-    async def channels(self, workspace_id: str) -> list[ChannelBinding]:
-        return []
-
-    async def key(self, key_id: str) -> KeyInfo:
-        raise AssertionError("not in these tests")
 
 
 def chat(config: ConfigSource) -> ChatService:

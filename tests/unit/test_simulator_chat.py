@@ -34,18 +34,8 @@ ENTITIES = [
 ]
 
 
-class FakeConfig(ConfigSource):
-    def __init__(self) -> None:
-        self.settings_reads = 0
-
-    async def draft(self, workspace_id: str, known_revision: int = 0) -> pb.Snapshot:
-        out = snapshot(ENTITIES, version=0)
-        out.draft_revision = 4
-        return out
-
-    async def workspace_settings(self, workspace_id: str) -> WorkspaceSettings:
-        self.settings_reads += 1
-        return WorkspaceSettings()
+class DraftOnly(ConfigSource):
+    """A config source the chat only reads Drafts (and settings) from."""
 
     async def production(self, workspace_id: str) -> pb.Snapshot:
         raise AssertionError("the chat never reads production")
@@ -58,6 +48,20 @@ class FakeConfig(ConfigSource):
 
     async def key(self, key_id: str) -> KeyInfo:
         raise AssertionError("not in these tests")
+
+
+class FakeConfig(DraftOnly):
+    def __init__(self) -> None:
+        self.settings_reads = 0
+
+    async def draft(self, workspace_id: str, known_revision: int = 0) -> pb.Snapshot:
+        out = snapshot(ENTITIES, version=0)
+        out.draft_revision = 4
+        return out
+
+    async def workspace_settings(self, workspace_id: str) -> WorkspaceSettings:
+        self.settings_reads += 1
+        return WorkspaceSettings()
 
 
 class ListRecorder(Recorder):
