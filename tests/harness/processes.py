@@ -38,6 +38,10 @@ class ServiceProcess:
         return env | {PREFIX[self.kind] + k.upper(): v for k, v in values.items()}
 
     def start(self, timeout: float = 30.0) -> ServiceProcess:
+        """Healthy means: this process said it listens, and the port answers SERVING. The
+        health answer alone could come from another server that took the port while this
+        one was down (another test's), and this one would then fail to bind."""
+        since = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen([sys.executable, "-m", MODULES[self.kind]],
                                          env=self._environment(), stdout=out,
@@ -47,7 +51,7 @@ class ServiceProcess:
             if self.proc.poll() is not None:
                 raise ServerUnavailable(f"{self.kind} exited with {self.proc.returncode}:\n"
                                         f"{self.log_tail()}")
-            if check(self.address, timeout=0.5):
+            if self._said_listening(since) and check(self.address, timeout=0.5):
                 return self
             time.sleep(0.05)
         raise ServerUnavailable(f"{self.kind} not healthy after {timeout}s:\n{self.log_tail()}")
@@ -71,6 +75,11 @@ class ServiceProcess:
                 self.proc.kill()
                 self.proc.wait(5)
         self.proc = None
+
+    def _said_listening(self, since: int) -> bool:
+        with self.log.open("rb") as found:
+            found.seek(since)
+            return b"listening on" in found.read()
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
