@@ -13,6 +13,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from agentconfig.kinds import kind_by_enum
 from agentconfig.v1 import config_service_pb2 as cpb
+from agentctl.stagedview import PHASES, STATES
 from agentctl.values import plain
 
 MAX_VALUE = 300
@@ -111,11 +112,8 @@ def blast_radius(rows: list[EntryRow]) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
-_PHASES = {1: "active", 2: "promoted", 3: "aborted"}
-_SCHEDULE_STATES = {1: "pending", 2: "done", 3: "cancelled", 4: "missed", 5: "failed"}
-
 FILTERS = {"when": when, "kind_label": kind_label, "origin": origin,
            "role_label": lambda r: _ROLES.get(r, str(r)),
            "percent": lambda bp: f"{bp / 100:g}%",
-           "phase_label": lambda p: _PHASES.get(p, str(p)),
-           "schedule_state": lambda s: _SCHEDULE_STATES.get(s, str(s))}
+           "phase_label": lambda p: PHASES.get(p, (str(p), ""))[0],
+           "schedule_state": lambda s: STATES.get(s, str(s))}
