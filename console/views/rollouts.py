@@ -28,7 +28,8 @@ ACTIONS = {"advance": ("AdvanceRollout", ropb.AdvanceRolloutRequest),
 
 
 async def _latest(request: Request) -> dict[str, Any]:
-    """The latest rollout (None: never one) with its outcomes, and Production now."""
+    """The latest rollout (None: never one), whether it is active, its outcomes, and
+    Production now."""
     ws = session(request).workspace
     try:
         found = await call(request, "GetRollout", ropb.GetRolloutRequest(workspace_id=ws))
@@ -38,7 +39,8 @@ async def _latest(request: Request) -> dict[str, Any]:
         found = None
     production = (await call(request, "GetWorkspace", cpb.GetWorkspaceRequest(
         workspace_id=ws))).workspace.production_version
-    return {"current": found.rollout if found else None,
+    current = found.rollout if found else None
+    return {"current": current, "active": active(current),
             "outcomes": list(found.outcomes) if found else [], "production": production}
 
 
@@ -51,8 +53,7 @@ async def rollouts(request: Request) -> Response:
     page = await call(request, "ListRollouts", ropb.ListRolloutsRequest(
         workspace_id=ws, page_size=PAGE_SIZE, page_token=request.query_params.get("page", "")))
     latest = await _latest(request)
-    return render(request, "rollouts.html", page=page, live=active(latest["current"]),
-                  **latest)
+    return render(request, "rollouts.html", page=page, **latest)
 
 
 async def rollout_events(request: Request) -> Response:
@@ -71,7 +72,7 @@ async def rollout_events(request: Request) -> Response:
             if html != last:
                 yield event("status", html)
                 last = html
-            if not active(latest["current"]):
+            if not latest["active"]:
                 yield event("done", "")
                 return
             await asyncio.sleep(POLL_SECONDS)
