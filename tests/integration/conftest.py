@@ -24,17 +24,20 @@ async def two_instances(postgres_url: str, redis_server: RedisServer, pg_engine:
     await b.stop()
 
 
-@pytest_asyncio.fixture(loop_scope="session",
-                        params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    """A runtime database of its own, on SQLite and on Postgres, nothing migrated yet (the
-    conversation-log tests; a module may define its own ``engine``)."""
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database of its own, nothing migrated yet, on SQLite and on Postgres."""
     if request.param == "postgres":
         server: PostgresServer = request.getfixturevalue("postgres")
-        url = server.create_database(f"runtime_{uuid.uuid4().hex[:8]}")
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path}/runtime.db"
-    made = make_engine(url)
+        return server.create_database(f"empty_{uuid.uuid4().hex[:8]}")
+    return f"sqlite+aiosqlite:///{tmp_path}/empty.db"
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def engine(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A runtime engine on ``empty_database_url`` (the conversation-log tests; a module may
+    define its own ``engine``)."""
+    made = make_engine(empty_database_url)
     try:
         yield made
     finally:

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 import pytest_asyncio
 from alembic import command
 from sqlalchemy import text
@@ -21,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agentconfig.canonical import entity_hash, snapshot_hash
 from config_service.adapters.sql.engine import alembic_config, make_engine, migrate
-from tests.harness.servers import PostgresServer
 
 WS = "ws-hash"
 AT = datetime(2026, 11, 1, tzinfo=UTC)
@@ -68,15 +64,9 @@ def _new_snapshot(entities: list[Entity]) -> str:
     return snapshot_hash((k, i, entity_hash(k, i, s)) for k, i, s in entities)
 
 
-@pytest_asyncio.fixture(loop_scope="session",
-                        params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    if request.param == "postgres":
-        server: PostgresServer = request.getfixturevalue("postgres")
-        url = server.create_database(f"rehash_{uuid.uuid4().hex[:8]}")
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path}/x.db"
-    made = make_engine(url)
+@pytest_asyncio.fixture(loop_scope="session")
+async def engine(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
+    made = make_engine(empty_database_url)
     try:
         yield made
     finally:

@@ -91,17 +91,10 @@ def test_one_head() -> None:
     assert len(ScriptDirectory.from_config(alembic_config()).get_heads()) == 1
 
 
-@pytest_asyncio.fixture(loop_scope="session",
-                        params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def empty_engine(request: pytest.FixtureRequest, tmp_path: Path,
-                       ) -> AsyncIterator[AsyncEngine]:
-    """A database nothing has migrated yet, on either engine."""
-    if request.param == "postgres":
-        server: PostgresServer = request.getfixturevalue("postgres")
-        url = server.create_database(f"migrations_{uuid.uuid4().hex[:8]}")
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path}/x.db"
-    engine = make_engine(url)
+@pytest_asyncio.fixture(loop_scope="session")
+async def empty_engine(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A config-service engine on a database nothing has migrated yet, on either engine."""
+    engine = make_engine(empty_database_url)
     try:
         yield engine
     finally:
