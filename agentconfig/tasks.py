@@ -16,21 +16,19 @@ RECANCEL_SECONDS = 0.5
 
 
 async def cancel_and_wait(task: asyncio.Task[Any] | None) -> None:
-    """Cancel ``task`` (again every half second while it runs on) until it has ended; an
-    exception it ended with is raised here, as awaiting it would."""
+    """``cancel_all`` for one task; an exception it ended with is raised here, as awaiting
+    it would."""
     if task is None:
         return
-    while not task.done():
-        task.cancel()
-        await asyncio.wait({task}, timeout=RECANCEL_SECONDS)
+    await cancel_all([task])
     failure = None if task.cancelled() else task.exception()
     if failure is not None:
         raise failure
 
 
 async def cancel_all(tasks: list[asyncio.Task[Any]]) -> None:
-    """Every task of ``tasks`` ended, as ``cancel_and_wait`` ends one; what they ended with
-    is theirs to have logged (the loops here log their own failures)."""
+    """Cancel every task (again every half second while one runs on) until all have ended;
+    what they ended with is theirs to have logged (the loops here log their own failures)."""
     for task in tasks:
         task.cancel()
     while pending := [t for t in tasks if not t.done()]:
